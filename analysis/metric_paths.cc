@@ -1,0 +1,37 @@
+#include "analysis/metric_paths.h"
+
+namespace cutover::analysis {
+namespace {
+
+const std::vector<std::string> kOpKinds = {"write", "read"};
+const std::vector<std::string> kLatencyStats = {"p50", "p90", "p99", "p999", "max", "mean"};
+const std::vector<std::string> kCounters = {"attempted", "ok", "failed", "timed_out"};
+const std::vector<std::string> kLagStats = {"p50", "p99", "max"};
+
+}  // namespace
+
+std::vector<std::string> known_metric_paths(const std::vector<std::string>& regions,
+                                            const std::vector<std::string>& replicas) {
+  std::vector<std::string> paths;
+  for (const auto& kind : kOpKinds) {
+    for (const auto& counter : kCounters) paths.push_back("ops." + kind + "." + counter);
+    for (const auto& stat : kLatencyStats) paths.push_back("latency_ms." + kind + "." + stat);
+    for (const auto& region : regions) {
+      for (const auto& stat : kLatencyStats) {
+        paths.push_back("latency_ms.by_region." + region + "." + kind + "." + stat);
+      }
+    }
+    paths.push_back("availability." + kind);
+  }
+  for (const auto& replica : replicas) {
+    for (const auto& stat : kLagStats)
+      paths.push_back("replication_lag_ms." + replica + "." + stat);
+  }
+  paths.push_back("data_loss.acknowledged_writes_lost");
+  paths.push_back("data_loss.rpo_ms");
+  paths.push_back("rto_ms");
+  paths.push_back("failover_count");
+  return paths;
+}
+
+}  // namespace cutover::analysis

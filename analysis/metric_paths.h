@@ -1,0 +1,15 @@
+// The numeric report values an SLO may name, as dotted paths into report.json
+// ("latency_ms.write.p99", "replication_lag_ms.us-east-1-0.max", "rto_ms").
+// One list, used by the scenario loader to reject unknown metrics and by the report to
+// resolve them.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace cutover::analysis {
+
+std::vector<std::string> known_metric_paths(const std::vector<std::string>& regions,
+                                            const std::vector<std::string>& replicas);
+
+}  // namespace cutover::analysis

@@ -1,0 +1,46 @@
+// The sans-IO interface every replication protocol implements.
+//
+// A protocol is a deterministic state machine: each input (a message, a timer, a client
+// request, a durability completion, an operator command) changes its state and queues
+// outputs on the Context. Drivers (the SimGrid node actor, the in-memory test cluster) call
+// check_invariants() after every input. On a crash the driver drops the object, crashes the
+// storage and builds a fresh one; nothing survives except what the storage made durable.
+#pragma once
+
+#include <optional>
+#include <variant>
+
+#include "models/core/context.h"
+#include "models/core/message.h"
+#include "models/core/types.h"
+
+namespace cutover::models {
+
+enum class Role : std::uint8_t { kPrimary, kBackup, kCandidate };
+
+// What observers (the sampler, the report) may know about a node without touching its state.
+struct NodeView {
+  Role role = Role::kBackup;
+  Epoch epoch;
+  std::optional<NodeId> known_primary;
+  LogIndex commit_index;
+};
+
+// Operator commands. PromoteNow is a scripted promotion: take over at once, no election.
+struct PromoteNow {};
+using AdminCommand = std::variant<PromoteNow>;
+
+class Protocol {
+ public:
+  virtual ~Protocol() = default;
+  virtual void on_start(Context& ctx) = 0;
+  virtual void on_message(NodeId from, const Message& message, Context& ctx) = 0;
+  virtual void on_timer(TimerId id, Context& ctx) = 0;
+  virtual void on_client_request(ClientId from, const ClientRequest& request, Context& ctx) = 0;
+  virtual void on_persisted(WriteToken token, Context& ctx) = 0;
+  virtual void on_admin(const AdminCommand& command, Context& ctx) = 0;
+  virtual NodeView view() const = 0;
+  virtual void check_invariants(const Storage& storage) const = 0;
+};
+
+}  // namespace cutover::models

@@ -1,0 +1,129 @@
+// A scenario as plain C++ values: what the loader produces from JSON and the simulator
+// consumes. No JSON, no SimGrid. Every unit is in the field name. Field meanings are
+// documented once, in scenarios/README.md and the JSON Schema.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace cutover::sim {
+
+struct Region {
+  std::string name;
+  std::uint32_t nodes = 1;    // replicas hosted in this region
+  double intra_rtt_ms = 0.5;  // round trip between two hosts of this region
+};
+
+// A direct link between two regions. rtt_ms is host-to-host round trip across regions.
+struct Link {
+  std::string region_a;
+  std::string region_b;
+  double rtt_ms = 0;
+  double bandwidth_mbps = 0;  // each direction, megabits per second
+  std::string rtt_source;     // "scenario" or the built-in table it came from
+};
+
+struct Topology {
+  std::vector<Region> regions;
+  std::vector<Link> links;  // after loading: exactly one per unordered region pair
+};
+
+enum class ServiceDistribution { kConstant, kExponential };
+
+struct NodeResources {
+  ServiceDistribution service_distribution = ServiceDistribution::kConstant;
+  double service_time_ms = 0.1;  // mean (exponential) or exact (constant) CPU time per client op
+  std::uint32_t cores = 1;       // client ops are served FIFO by this many cores
+  double fsync_ms = 1.0;         // one fsync; concurrent writes share it (group commit)
+  double nic_bandwidth_mbps = 10000;
+};
+
+enum class AckMode { kAsync, kSemiSync, kSync };
+enum class FailoverMode { kAutomatic, kScripted };
+
+struct ScriptedPromotion {
+  double at_s = 0;
+  std::string node;
+};
+
+struct PrimaryBackupSettings {
+  AckMode ack = AckMode::kSemiSync;
+  std::uint32_t semi_sync_acks = 1;  // k, for kSemiSync
+  std::string primary_region;        // the initial primary is node 0 of this region
+  double heartbeat_interval_ms = 50;
+  FailoverMode failover_mode = FailoverMode::kAutomatic;
+  double failover_timeout_ms = 1000;  // automatic: no heartbeat for this long starts a takeover
+  std::vector<ScriptedPromotion> promotions;  // scripted mode only
+};
+
+struct Protocol {
+  std::string type = "primary_backup";
+  PrimaryBackupSettings primary_backup;
+};
+
+enum class KeyDistribution { kUniform, kZipfian };
+enum class ReadTarget { kPrimary, kLocal };
+
+struct Workload {
+  std::string region;     // where the clients are
+  double rate_per_s = 0;  // open-loop Poisson arrivals
+  double write_fraction = 0.5;
+  std::uint64_t key_space = 1000;
+  KeyDistribution key_distribution = KeyDistribution::kUniform;
+  double zipf_exponent = 0.99;
+  std::uint32_t value_bytes = 256;
+  ReadTarget read_from = ReadTarget::kPrimary;
+  double client_timeout_ms = 1000;
+};
+
+struct RegionOutage {
+  std::string region;
+};
+struct Partition {
+  std::vector<std::vector<std::string>> groups;  // regions; no traffic crosses between groups
+};
+struct LinkLatency {
+  std::string region_a;
+  std::string region_b;
+  double extra_rtt_ms = 0;  // added to the link's round trip while the fault lasts
+};
+
+struct Fault {
+  double at_s = 0;
+  std::optional<double> until_s;  // absent: lasts until the end of the run
+  std::variant<RegionOutage, Partition, LinkLatency> what;
+};
+
+enum class Comparison { kLess, kLessOrEqual, kGreater, kGreaterOrEqual, kEqual };
+
+// An assertion over one numeric report value, addressed by its dotted path
+// ("latency_ms.write.p99", "data_loss.acknowledged_writes_lost", "rto_ms").
+struct Slo {
+  std::string name;
+  std::string metric;
+  Comparison comparison = Comparison::kLess;
+  double limit = 0;
+};
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  std::string source_path;  // file it was loaded from
+  std::uint64_t seed = 1;
+  double duration_s = 60;
+  double sample_interval_ms = 100;
+  Topology topology;
+  NodeResources node;
+  Protocol protocol;
+  std::vector<Workload> workloads;
+  std::vector<Fault> faults;
+  std::vector<Slo> slos;
+};
+
+// Replica names are "<region>-<i>", numbered in region order; NodeId i is the i-th of them.
+std::vector<std::string> replica_names(const Topology& topology);
+
+}  // namespace cutover::sim
