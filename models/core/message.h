@@ -30,6 +30,9 @@ struct ClientRequest {
   OpKind kind = OpKind::kRead;
   Key key = 0;
   std::uint32_t value_bytes = 0;  // writes only
+  // Reads only: any replica may answer from its own (possibly stale) state. Without it, only
+  // the primary answers.
+  bool allow_backup_read = false;
 };
 
 enum class ReplyStatus : std::uint8_t {

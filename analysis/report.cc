@@ -1,0 +1,374 @@
+#include "analysis/report.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <iomanip>
+#include <locale>
+#include <sstream>
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+#include "analysis/checkers/availability.h"
+#include "analysis/checkers/lost_writes.h"
+#include "analysis/histogram.h"
+#include "analysis/lag.h"
+#include "models/core/check.h"
+
+namespace cutover::analysis {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kTimeDecimals = 3;          // ms to the microsecond, s to the millisecond
+constexpr int kAvailabilityDecimals = 6;  // a fraction: 3 decimals cannot tell 99.95% from 100%
+
+struct KindName {
+  OpKind kind;
+  const char* name;
+};
+constexpr std::array<KindName, 2> kKinds = {{{OpKind::kWrite, "write"}, {OpKind::kRead, "read"}}};
+
+std::size_t kind_slot(OpKind kind) { return kind == OpKind::kWrite ? 0 : 1; }
+
+double round_to(double value, int decimals) {
+  const double scale = std::pow(10.0, decimals);
+  const double rounded = std::round(value * scale) / scale;
+  return rounded == 0.0 ? 0.0 : rounded;  // no "-0.0" in the output
+}
+
+// A rounded number, or null when absent or not finite (JSON has no NaN or infinity).
+json number(std::optional<double> value, int decimals = kTimeDecimals) {
+  if (!value || !std::isfinite(*value)) return nullptr;
+  return round_to(*value, decimals);
+}
+
+json seconds(TimePoint t) { return number(models::to_seconds(t)); }
+
+const std::string& replica_name(const RunFacts& facts, NodeId id) {
+  CUTOVER_CHECK(id.value < facts.replicas.size(),
+                "replica id " + std::to_string(id.value) + " has no name");
+  return facts.replicas[id.value];
+}
+
+json latency_stats(const LatencyHistogram& histogram) {
+  return {{"p50", number(histogram.percentile(0.50))},
+          {"p90", number(histogram.percentile(0.90))},
+          {"p99", number(histogram.percentile(0.99))},
+          {"p999", number(histogram.percentile(0.999))},
+          {"max", number(histogram.max())},
+          {"mean", number(histogram.mean())}};
+}
+
+void add_ops_and_latency(const RunFacts& facts, json& report) {
+  // [kind] overall, [region][kind] by client region.
+  std::array<LatencyHistogram, 2> overall;
+  std::vector<std::array<LatencyHistogram, 2>> by_region(facts.regions.size());
+  for (const auto& op : facts.operations) {
+    if (op.outcome != OpOutcome::kOk) continue;
+    CUTOVER_CHECK(op.client_region < facts.regions.size(),
+                  "operation from unknown region " + std::to_string(op.client_region));
+    const double ms = models::to_ms(op.completed_at - op.invoked_at);
+    overall[kind_slot(op.kind)].add(ms);
+    by_region[op.client_region][kind_slot(op.kind)].add(ms);
+  }
+
+  json ops = json::object();
+  json latency = json::object();
+  json availability_section = json::object();
+  for (const auto& [kind, name] : kKinds) {
+    const OpCounts counts = count_operations(facts, kind);
+    ops[name] = {{"attempted", counts.attempted},
+                 {"ok", counts.ok},
+                 {"failed", counts.failed},
+                 {"timed_out", counts.timed_out}};
+    availability_section[name] = number(availability(counts), kAvailabilityDecimals);
+    latency[name] = latency_stats(overall[kind_slot(kind)]);
+  }
+  json regions = json::object();
+  for (std::size_t r = 0; r < facts.regions.size(); ++r) {
+    json region = json::object();
+    for (const auto& [kind, name] : kKinds)
+      region[name] = latency_stats(by_region[r][kind_slot(kind)]);
+    regions[facts.regions[r]] = std::move(region);
+  }
+  latency["by_region"] = std::move(regions);
+
+  report["ops"] = std::move(ops);
+  report["latency_ms"] = std::move(latency);
+  report["availability"] = std::move(availability_section);
+}
+
+void add_lag(const RunFacts& facts, json& report) {
+  json lag = json::object();
+  for (const auto& summary : summarize_lag(facts)) {
+    lag[summary.replica] = {
+        {"p50", number(summary.p50)}, {"p99", number(summary.p99)}, {"max", number(summary.max)}};
+  }
+  report["replication_lag_ms"] = std::move(lag);
+}
+
+void add_failovers_and_faults(const RunFacts& facts, json& report) {
+  json failovers = json::array();
+  for (const auto& failover : facts.failovers) {
+    failovers.push_back(
+        {{"time_s", seconds(failover.at)},
+         {"from", failover.from ? json(replica_name(facts, *failover.from)) : json(nullptr)},
+         {"to", replica_name(facts, failover.to)},
+         {"epoch", failover.epoch.value}});
+  }
+  report["failover_count"] = facts.failovers.size();
+  report["failovers"] = std::move(failovers);
+
+  json faults = json::array();
+  for (const auto& fault : facts.faults) {
+    faults.push_back({{"description", fault.description},
+                      {"start_s", seconds(fault.start)},
+                      {"end_s", fault.end ? seconds(*fault.end) : json(nullptr)}});
+  }
+  report["faults"] = std::move(faults);
+}
+
+void add_recovery(const RunFacts& facts, json& report) {
+  const Recovery recovery = measure_recovery(facts);
+  json entries = json::array();
+  for (const auto& fault : recovery.faults) {
+    entries.push_back({{"fault", fault.description},
+                       {"start_s", seconds(fault.start)},
+                       {"end_s", fault.end ? seconds(*fault.end) : json(nullptr)},
+                       {"rto_ms", number(fault.rto_ms)},
+                       {"recovered", fault.recovered()}});
+  }
+  report["recovery"] = std::move(entries);
+  report["rto_ms"] = number(recovery.rto_ms);
+}
+
+void add_data_loss(const RunFacts& facts, json& report) {
+  const LostWrites lost = find_lost_writes(facts);
+  report["data_loss"] = {{"acknowledged_writes_lost", lost.count}, {"rpo_ms", number(lost.rpo_ms)}};
+}
+
+// The JSON node at a dotted path, or nullptr when a segment is missing.
+const json* find_path(const json& root, const std::string& path) {
+  const json* node = &root;
+  std::size_t begin = 0;
+  while (true) {
+    const std::size_t dot = path.find('.', begin);
+    const std::string segment = path.substr(begin, dot == std::string::npos ? dot : dot - begin);
+    if (!node->is_object()) return nullptr;
+    const auto it = node->find(segment);
+    if (it == node->end()) return nullptr;
+    node = &*it;
+    if (dot == std::string::npos) return node;
+    begin = dot + 1;
+  }
+}
+
+// ostringstream in the classic locale: a global locale with ',' decimals must not leak into
+// files other tools parse.
+std::ostringstream classic_stream() {
+  std::ostringstream out;
+  out.imbue(std::locale::classic());
+  return out;
+}
+
+std::string fixed(double value, int decimals) {
+  auto out = classic_stream();
+  out << std::fixed << std::setprecision(decimals) << round_to(value, decimals);
+  return out.str();
+}
+
+// A report value for the terminal: integers as such, floats with `decimals`, null as "n/a".
+std::string show(const json& value, int decimals = kTimeDecimals) {
+  if (value.is_number_integer()) return value.dump();
+  if (value.is_number()) return fixed(value.get<double>(), decimals);
+  return "n/a";
+}
+
+std::string show_percent(const json& fraction) {
+  if (!fraction.is_number()) return "n/a";
+  return fixed(fraction.get<double>() * 100.0, kAvailabilityDecimals - 2) + "%";
+}
+
+std::string pad(const std::string& text, std::size_t width, bool left_align = false) {
+  if (text.size() >= width) return text;
+  const std::string fill(width - text.size(), ' ');
+  return left_align ? text + fill : fill + text;
+}
+
+std::size_t name_width(const json& object, std::size_t minimum) {
+  std::size_t width = minimum;
+  for (const auto& [name, value] : object.items()) width = std::max(width, name.size() + 2);
+  return width;
+}
+
+bool is_comparison(const std::string& op) {
+  return op == "<" || op == "<=" || op == ">" || op == ">=" || op == "==";
+}
+
+}  // namespace
+
+bool compare(double value, const std::string& op, double limit) {
+  if (op == "<") return value < limit;
+  if (op == "<=") return value <= limit;
+  if (op == ">") return value > limit;
+  if (op == ">=") return value >= limit;
+  if (op == "==") return value == limit;
+  throw std::invalid_argument("unknown SLO comparison \"" + op + "\"");
+}
+
+std::optional<double> lookup_metric(const json& report, const std::string& path) {
+  const json* node = find_path(report, path);
+  if (node == nullptr || !node->is_number()) return std::nullopt;
+  return node->get<double>();
+}
+
+json build_report(const RunFacts& facts, const std::vector<SloSpec>& slos,
+                  const json& run_section) {
+  json report = json::object();
+  report["scenario"] = facts.scenario;
+  report["seed"] = facts.seed;
+  report["simulated_s"] = number(facts.simulated_s);
+  add_ops_and_latency(facts, report);
+  add_lag(facts, report);
+  add_failovers_and_faults(facts, report);
+  add_recovery(facts, report);
+  add_data_loss(facts, report);
+
+  // Evaluated before `slo` and `run` exist, so a metric can only name a measured value.
+  json slo_results = json::array();
+  for (const auto& slo : slos) {
+    if (!is_comparison(slo.op)) {
+      throw std::invalid_argument("SLO \"" + slo.name + "\": unknown comparison \"" + slo.op +
+                                  "\"");
+    }
+    const json* node = find_path(report, slo.metric);
+    const bool numeric = node != nullptr && node->is_number();
+    const bool ok = numeric && compare(node->get<double>(), slo.op, slo.limit);
+    slo_results.push_back({{"name", slo.name},
+                           {"metric", slo.metric},
+                           {"op", slo.op},
+                           {"value", numeric ? *node : json(nullptr)},
+                           {"limit", slo.limit},
+                           {"ok", ok}});
+  }
+  report["slo"] = std::move(slo_results);
+  report["run"] = run_section;
+  return report;
+}
+
+bool all_slos_held(const json& report) {
+  const auto it = report.find("slo");
+  if (it == report.end()) return true;
+  for (const auto& slo : *it) {
+    if (!slo.value("ok", false)) return false;
+  }
+  return true;
+}
+
+std::string render_summary(const json& report) {
+  auto out = classic_stream();
+  out << "scenario " << report.value("scenario", std::string()) << "   seed "
+      << show(report.at("seed")) << "   simulated " << show(report.at("simulated_s")) << " s\n";
+
+  constexpr std::size_t kCol = 11;
+  out << pad("ops", 9, true) << pad("attempted", kCol) << pad("ok", kCol) << pad("failed", kCol)
+      << pad("timed_out", kCol) << pad("available", kCol + 2) << "\n";
+  for (const auto& [kind, name] : kKinds) {
+    const json& ops = report.at("ops").at(name);
+    out << pad(std::string("  ") + name, 9, true) << pad(show(ops.at("attempted")), kCol)
+        << pad(show(ops.at("ok")), kCol) << pad(show(ops.at("failed")), kCol)
+        << pad(show(ops.at("timed_out")), kCol)
+        << pad(show_percent(report.at("availability").at(name)), kCol + 2) << "\n";
+  }
+
+  out << pad("latency ms", 12, true);
+  for (const char* stat : {"p50", "p99", "p999", "max"}) out << pad(stat, kCol);
+  out << "\n";
+  for (const auto& [kind, name] : kKinds) {
+    const json& stats = report.at("latency_ms").at(name);
+    out << pad(std::string("  ") + name, 12, true);
+    for (const char* stat : {"p50", "p99", "p999", "max"}) out << pad(show(stats.at(stat)), kCol);
+    out << "\n";
+  }
+
+  const json& lag = report.at("replication_lag_ms");
+  const std::size_t lag_width = name_width(lag, 18) + 2;
+  out << pad("replication lag ms", lag_width, true) << pad("p99", kCol) << pad("max", kCol) << "\n";
+  for (const auto& [replica, stats] : lag.items()) {
+    out << pad("  " + replica, lag_width, true) << pad(show(stats.at("p99")), kCol)
+        << pad(show(stats.at("max")), kCol) << "\n";
+  }
+
+  out << "failovers " << show(report.at("failover_count")) << "\n";
+  for (const auto& failover : report.at("failovers")) {
+    const json& from = failover.at("from");
+    out << "  " << pad(show(failover.at("time_s")), 10) << " s  "
+        << (from.is_string() ? from.get<std::string>() : std::string("(unknown)")) << " -> "
+        << failover.at("to").get<std::string>() << "  (epoch " << show(failover.at("epoch"))
+        << ")\n";
+  }
+
+  const json& loss = report.at("data_loss");
+  out << "data loss " << show(loss.at("acknowledged_writes_lost")) << " acknowledged "
+      << (loss.at("acknowledged_writes_lost") == 1 ? "write" : "writes") << " lost, RPO "
+      << show(loss.at("rpo_ms")) << " ms\n";
+
+  const json& recovery = report.at("recovery");
+  if (recovery.empty()) {
+    out << "RTO n/a (no disruptive faults)\n";
+  } else {
+    const json& rto = report.at("rto_ms");
+    out << "RTO " << (rto.is_number() ? show(rto) + " ms" : std::string("n/a (not recovered)"))
+        << "\n";
+    for (const auto& fault : recovery) {
+      out << "  " << fault.at("fault").get<std::string>() << " at " << show(fault.at("start_s"))
+          << " s: "
+          << (fault.at("recovered").get<bool>() ? "recovered in " + show(fault.at("rto_ms")) + " ms"
+                                                : std::string("NOT recovered"))
+          << "\n";
+    }
+  }
+
+  const json& slos = report.at("slo");
+  std::size_t held = 0;
+  for (const auto& slo : slos) held += slo.at("ok").get<bool>() ? 1 : 0;
+  out << "SLOs " << held << " of " << slos.size() << " held\n";
+  for (const auto& slo : slos) {
+    const std::string metric = slo.at("metric").get<std::string>();
+    const int decimals =
+        metric.rfind("availability.", 0) == 0 ? kAvailabilityDecimals : kTimeDecimals;
+    const json& value = slo.at("value");
+    const double limit = slo.at("limit").get<double>();
+    // A limit on a count reads better as an integer when it is one.
+    const bool integral_limit = value.is_number_integer() && limit == std::floor(limit);
+    out << "  " << (slo.at("ok").get<bool>() ? "PASS" : "FAIL") << "  "
+        << slo.at("name").get<std::string>() << ": " << metric << " = " << show(value, decimals)
+        << " (limit " << slo.at("op").get<std::string>() << " "
+        << fixed(limit, integral_limit ? 0 : decimals) << ")\n";
+  }
+  return out.str();
+}
+
+std::string render_timeseries_csv(const RunFacts& facts) {
+  auto out = classic_stream();
+  out << "time_s,primary";
+  for (const auto& replica : facts.replicas) out << ",lag_ms." << replica;
+  out << "\n";
+  const LagSeries& lag = facts.lag;
+  for (std::size_t i = 0; i < lag.times.size(); ++i) {
+    out << fixed(models::to_seconds(lag.times[i]), kTimeDecimals) << ",";
+    if (i < lag.primary.size() && lag.primary[i]) out << replica_name(facts, *lag.primary[i]);
+    for (std::size_t r = 0; r < facts.replicas.size(); ++r) {
+      out << ",";
+      if (r < lag.lag_ms.size() && i < lag.lag_ms[r].size() && std::isfinite(lag.lag_ms[r][i])) {
+        out << fixed(lag.lag_ms[r][i], kTimeDecimals);
+      }
+    }
+    out << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace cutover::analysis

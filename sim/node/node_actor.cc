@@ -1,0 +1,192 @@
+#include "sim/node/node_actor.h"
+
+#include <algorithm>
+#include <memory>
+#include <vector>
+
+#include "models/core/check.h"
+#include "sim/node/protocol_config.h"
+#include "sim/transport/event_loop.h"
+
+namespace sg4 = simgrid::s4u;
+
+namespace cutover::sim {
+namespace {
+
+// The protocol's window on the world. Sends and durability requests are queued during a
+// handler and carried out by flush() after it returns, so a handler is atomic.
+class SimContext final : public models::Context {
+ public:
+  SimContext(World& world, NodeRuntime& runtime, LocalEventQueue& queue, models::Rng rng)
+      : world_(world), runtime_(runtime), queue_(queue), rng_(std::move(rng)) {}
+
+  models::TimePoint now() const override { return sim_now(); }
+  void send(models::NodeId to, models::Message message) override {
+    outbox_.push_back(Outgoing{.to_node = to, .packet = Packet{.from = self(), .body = std::move(message)}});
+  }
+  void reply(models::ClientId to, const models::ClientReply& reply) override {
+    outbox_.push_back(Outgoing{.to_client = to, .packet = Packet{.from = self(), .body = reply}});
+  }
+  void set_timer(models::TimerId id, models::Duration after) override {
+    queue_.set_timer(id, now() + after);
+  }
+  void cancel_timer(models::TimerId id) override { queue_.cancel_timer(id); }
+  models::Storage& storage() override { return runtime_.storage; }
+  models::WriteToken persist() override {
+    const models::WriteToken token(runtime_.storage.write_sequence());
+    persist_requests_.push_back(token);
+    return token;
+  }
+  models::Rng& rng() override { return rng_; }
+  void emit(const models::TraceEvent& event) override {
+    world_.record_trace(runtime_.id, event, now());
+  }
+
+  // Carries out queued sends; returns the durability requests for the disk.
+  std::vector<models::WriteToken> flush() {
+    for (Outgoing& out : outbox_) {
+      if (out.to_node) {
+        NodeRuntime& target = world_.node(*out.to_node);
+        world_.send(target.mailbox, runtime_.region, target.region, std::move(out.packet));
+      } else {
+        const ClientEndpoint& client = world_.client(*out.to_client);
+        world_.send(client.mailbox, runtime_.region, client.region, std::move(out.packet));
+      }
+    }
+    outbox_.clear();
+    std::vector<models::WriteToken> requests;
+    requests.swap(persist_requests_);
+    return requests;
+  }
+
+ private:
+  struct Outgoing {
+    std::optional<models::NodeId> to_node;
+    std::optional<models::ClientId> to_client;
+    Packet packet;
+  };
+  Endpoint self() const { return Endpoint{Endpoint::Kind::kNode, runtime_.id.value}; }
+
+  World& world_;
+  NodeRuntime& runtime_;
+  LocalEventQueue& queue_;
+  models::Rng rng_;
+  std::vector<Outgoing> outbox_;
+  std::vector<models::WriteToken> persist_requests_;
+};
+
+class NodeLoop {
+ public:
+  NodeLoop(World& world, NodeRuntime& runtime)
+      : world_(world),
+        runtime_(runtime),
+        resources_(world.scenario().node),
+        cpu_rng_(world.fork_rng("cpu/" + runtime.name + "/" + std::to_string(runtime.incarnation))),
+        context_(world, runtime, queue_,
+                 world.fork_rng("node/" + runtime.name + "/" + std::to_string(runtime.incarnation))),
+        protocol_(make_protocol(world.scenario(), runtime.id)),
+        core_free_at_(resources_.cores, models::TimePoint{}) {}
+
+  void run() {
+    runtime_.live = protocol_.get();
+    handle([&] { protocol_->on_start(context_); });
+    run_event_loop(
+        runtime_.mailbox, queue_, [&](std::unique_ptr<Packet> packet) { on_packet(*packet); },
+        [&](LocalEvent&& event) { on_event(std::move(event)); },
+        [&] { return !world_.failure(); });
+  }
+
+  ~NodeLoop() { runtime_.live = nullptr; }
+
+ private:
+  void on_packet(Packet& packet) {
+    if (auto* message = std::get_if<models::Message>(&packet.body)) {
+      const models::NodeId from(packet.from.id);
+      handle([&] { protocol_->on_message(from, *message, context_); });
+    } else if (auto* request = std::get_if<models::ClientRequest>(&packet.body)) {
+      schedule_on_cpu(models::ClientId(packet.from.id), *request);
+    } else if (auto* command = std::get_if<models::AdminCommand>(&packet.body)) {
+      handle([&] { protocol_->on_admin(*command, context_); });
+    }
+  }
+
+  void on_event(LocalEvent&& event) {
+    if (auto* timer = std::get_if<TimerFired>(&event)) {
+      if (queue_.timer_is_current(*timer)) handle([&] { protocol_->on_timer(timer->id, context_); });
+    } else if (auto* synced = std::get_if<DiskSynced>(&event)) {
+      on_disk_synced(synced->token);
+    } else if (auto* done = std::get_if<CpuDone>(&event)) {
+      handle([&] { protocol_->on_client_request(done->client, done->request, context_); });
+    }
+  }
+
+  // Client operations queue FIFO for the node's cores; the protocol sees each one when its
+  // service time has been spent.
+  void schedule_on_cpu(models::ClientId client, const models::ClientRequest& request) {
+    auto core = std::min_element(core_free_at_.begin(), core_free_at_.end());
+    const models::TimePoint start = std::max(*core, sim_now());
+    const double service_ms = resources_.service_distribution == ServiceDistribution::kExponential
+                                  ? cpu_rng_.exponential(resources_.service_time_ms)
+                                  : resources_.service_time_ms;
+    *core = start + models::from_ms(service_ms);
+    queue_.push(*core, CpuDone{client, request});
+  }
+
+  // Group commit: one fsync at a time; writes that arrive meanwhile share the next one.
+  void request_sync(models::WriteToken token) {
+    if (disk_busy_) {
+      disk_waiting_ = std::max(disk_waiting_, token.value);
+      return;
+    }
+    disk_busy_ = true;
+    queue_.push(sim_now() + models::from_ms(resources_.fsync_ms), DiskSynced{token});
+  }
+
+  void on_disk_synced(models::WriteToken token) {
+    runtime_.storage.sync_through(token.value);
+    disk_busy_ = false;
+    handle([&] { protocol_->on_persisted(token, context_); });
+    if (disk_waiting_ > token.value) {
+      const models::WriteToken next(disk_waiting_);
+      disk_waiting_ = 0;
+      request_sync(next);
+    }
+  }
+
+  // Runs one protocol input, checks invariants, then carries out its effects.
+  template <typename Handler>
+  void handle(Handler&& handler) {
+    try {
+      handler();
+      protocol_->check_invariants(runtime_.storage);
+    } catch (const models::InvariantViolation& violation) {
+      world_.fail(InvariantFailure{runtime_.name, sg4::Engine::get_clock(), violation.what()});
+      return;
+    }
+    for (models::WriteToken token : context_.flush()) request_sync(token);
+  }
+
+  World& world_;
+  NodeRuntime& runtime_;
+  const NodeResources& resources_;
+  LocalEventQueue queue_;
+  models::Rng cpu_rng_;
+  SimContext context_;
+  std::unique_ptr<models::Protocol> protocol_;
+  std::vector<models::TimePoint> core_free_at_;
+  bool disk_busy_ = false;
+  std::uint64_t disk_waiting_ = 0;
+};
+
+}  // namespace
+
+void run_node(World& world, NodeRuntime& runtime) {
+  ++runtime.incarnation;
+  // Messages that waited in the mailbox while the host was down belong to a dead process.
+  runtime.mailbox->clear();
+  runtime.mailbox->set_receiver(sg4::Actor::self());
+  NodeLoop loop(world, runtime);
+  loop.run();
+}
+
+}  // namespace cutover::sim

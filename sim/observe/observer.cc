@@ -1,0 +1,248 @@
+#include "sim/observe/observer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+#include "sim/transport/sim_clock.h"
+
+namespace sg4 = simgrid::s4u;
+
+namespace cutover::sim {
+namespace {
+
+struct FaultStep {
+  double at_s;
+  std::size_t fault;
+  bool begins;
+};
+
+class FaultController {
+ public:
+  explicit FaultController(World& world)
+      : world_(world),
+        host_down_(world.nodes().size(), 0),
+        link_down_(world.scenario().topology.regions.size(),
+                   std::vector<int>(world.scenario().topology.regions.size(), 0)) {}
+
+  void run() {
+    const Scenario& scenario = world_.scenario();
+    std::vector<FaultStep> steps;
+    for (std::size_t i = 0; i < scenario.faults.size(); ++i) {
+      const Fault& fault = scenario.faults[i];
+      steps.push_back({fault.at_s, i, true});
+      if (fault.until_s) steps.push_back({*fault.until_s, i, false});
+      record_window(fault);
+    }
+    std::stable_sort(steps.begin(), steps.end(),
+                     [](const FaultStep& a, const FaultStep& b) { return a.at_s < b.at_s; });
+    std::vector<std::pair<double, const ScriptedPromotion*>> promotions;
+    for (const auto& promotion : scenario.protocol.primary_backup.promotions) {
+      promotions.emplace_back(promotion.at_s, &promotion);
+    }
+    std::stable_sort(promotions.begin(), promotions.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::size_t next_step = 0;
+    std::size_t next_promotion = 0;
+    while (next_step < steps.size() || next_promotion < promotions.size()) {
+      const double step_at = next_step < steps.size() ? steps[next_step].at_s
+                                                      : std::numeric_limits<double>::infinity();
+      const double promotion_at = next_promotion < promotions.size()
+                                      ? promotions[next_promotion].first
+                                      : std::numeric_limits<double>::infinity();
+      if (step_at <= promotion_at) {
+        sg4::this_actor::sleep_until(step_at);
+        apply(steps[next_step++]);
+      } else {
+        sg4::this_actor::sleep_until(promotion_at);
+        promote(*promotions[next_promotion++].second);
+      }
+    }
+  }
+
+ private:
+  void record_window(const Fault& fault) {
+    analysis::FaultWindow window{.description = describe(fault),
+                                 .start = models::time_at_seconds(fault.at_s),
+                                 .disruptive = !std::holds_alternative<LinkLatency>(fault.what)};
+    if (fault.until_s) window.end = models::time_at_seconds(*fault.until_s);
+    world_.facts().faults.push_back(window);
+  }
+
+  static std::string describe(const Fault& fault) {
+    if (const auto* outage = std::get_if<RegionOutage>(&fault.what)) {
+      return "region_outage " + outage->region;
+    }
+    if (const auto* partition = std::get_if<Partition>(&fault.what)) {
+      std::string text = "partition";
+      for (std::size_t g = 0; g < partition->groups.size(); ++g) {
+        text += g == 0 ? " " : " | ";
+        for (std::size_t r = 0; r < partition->groups[g].size(); ++r) {
+          text += (r == 0 ? "" : ",") + partition->groups[g][r];
+        }
+      }
+      return text;
+    }
+    const auto& latency = std::get<LinkLatency>(fault.what);
+    char extra[32];
+    std::snprintf(extra, sizeof extra, "%.3f", latency.extra_rtt_ms);
+    return "link_latency " + latency.region_a + "<->" + latency.region_b + " +" + extra + " ms rtt";
+  }
+
+  void apply(const FaultStep& step) {
+    const Fault& fault = world_.scenario().faults[step.fault];
+    const int delta = step.begins ? 1 : -1;
+    if (const auto* outage = std::get_if<RegionOutage>(&fault.what)) {
+      const std::uint32_t region = world_.region_index(outage->region);
+      for (const auto& node : world_.nodes()) {
+        if (node->region == region) set_host(node->id.value, delta);
+      }
+    } else if (const auto* partition = std::get_if<Partition>(&fault.what)) {
+      for (std::size_t g = 0; g < partition->groups.size(); ++g) {
+        for (std::size_t h = g + 1; h < partition->groups.size(); ++h) {
+          for (const auto& a : partition->groups[g]) {
+            for (const auto& b : partition->groups[h]) {
+              set_link(world_.region_index(a), world_.region_index(b), delta);
+            }
+          }
+        }
+      }
+    } else {
+      const auto& latency = std::get<LinkLatency>(fault.what);
+      world_.add_extra_delay(world_.region_index(latency.region_a),
+                             world_.region_index(latency.region_b),
+                             models::from_ms(delta * latency.extra_rtt_ms / 2.0));
+    }
+  }
+
+  // Overlapping faults count: a host or link comes back when the last fault on it ends.
+  void set_host(std::uint32_t node, int delta) {
+    const int before = host_down_[node];
+    host_down_[node] += delta;
+    sg4::Host* host = world_.nodes()[node]->host;
+    if (before == 0 && host_down_[node] > 0) host->turn_off();
+    if (before > 0 && host_down_[node] == 0) host->turn_on();
+  }
+
+  void set_link(std::uint32_t a, std::uint32_t b, int delta) {
+    const int before = link_down_[a][b];
+    link_down_[a][b] += delta;
+    link_down_[b][a] = link_down_[a][b];
+    sg4::SplitDuplexLink* link = world_.platform().wan[a][b];
+    // Act on both halves: the split-duplex object's own state does not follow them.
+    if (before == 0 && link_down_[a][b] > 0) {
+      link->get_link_up()->turn_off();
+      link->get_link_down()->turn_off();
+    }
+    if (before > 0 && link_down_[a][b] == 0) {
+      link->get_link_up()->turn_on();
+      link->get_link_down()->turn_on();
+    }
+  }
+
+  void promote(const ScriptedPromotion& promotion) {
+    for (const auto& node : world_.nodes()) {
+      if (node->name != promotion.node) continue;
+      Packet packet{.from = Endpoint{Endpoint::Kind::kControl, 0},
+                    .body = models::AdminCommand{models::PromoteNow{}}};
+      world_.send(node->mailbox, node->region, node->region, std::move(packet));
+    }
+  }
+
+  World& world_;
+  std::vector<int> host_down_;
+  std::vector<std::vector<int>> link_down_;
+};
+
+const NodeRuntime* current_primary(World& world) {
+  const NodeRuntime* primary = nullptr;
+  for (const auto& node : world.nodes()) {
+    if (!node->host->is_on() || node->live == nullptr) continue;
+    const models::NodeView view = node->live->view();
+    if (view.role != models::Role::kPrimary) continue;
+    if (primary == nullptr || view.epoch > primary->live->view().epoch) primary = node.get();
+  }
+  return primary;
+}
+
+// Age of the oldest entry the primary has and the replica does not (0 when caught up).
+// Logs that agree on an entry's epoch agree on everything before it, so the agreeing
+// prefix is found by binary search.
+double lag_ms(const models::Storage& primary, const models::Storage& replica,
+              models::TimePoint now) {
+  const std::uint64_t common = std::min(primary.last_index().value, replica.last_index().value);
+  std::uint64_t low = 0, high = common;  // invariant: prefix up to `low` agrees
+  while (low < high) {
+    const std::uint64_t mid = low + (high - low + 1) / 2;
+    if (primary.epoch_at(models::LogIndex(mid)) == replica.epoch_at(models::LogIndex(mid))) {
+      low = mid;
+    } else {
+      high = mid - 1;
+    }
+  }
+  if (low >= primary.last_index().value) return 0.0;
+  const models::TimePoint missing_since = primary.entry(models::LogIndex(low + 1)).created_at;
+  return models::to_ms(now - missing_since);
+}
+
+}  // namespace
+
+void run_fault_controller(World& world) { FaultController(world).run(); }
+
+void run_sampler(World& world, const SamplerOptions& options) {
+  const auto interval = models::from_ms(world.scenario().sample_interval_ms);
+  analysis::LagSeries& series = world.facts().lag;
+  series.lag_ms.assign(world.nodes().size(), {});
+  int shown_percent = -1;
+  for (models::TimePoint at = models::TimePoint{} + interval; at <= options.end; at += interval) {
+    sg4::this_actor::sleep_until(models::to_seconds(at));
+    const NodeRuntime* primary = current_primary(world);
+    series.times.push_back(at);
+    series.primary.push_back(primary ? std::optional(primary->id) : std::nullopt);
+    for (const auto& node : world.nodes()) {
+      series.lag_ms[node->id.value].push_back(
+          primary ? lag_ms(primary->storage, node->storage, at)
+                  : std::numeric_limits<double>::quiet_NaN());
+    }
+    const int percent = static_cast<int>(100.0 * models::to_seconds(at) / models::to_seconds(options.end));
+    if (options.show_progress && percent != shown_percent) {
+      shown_percent = percent;
+      std::fprintf(stderr, "\rsimulated %.1f / %.1f s", models::to_seconds(at),
+                   models::to_seconds(options.end));
+    }
+  }
+  if (options.show_progress) std::fprintf(stderr, "\r%40s\r", "");
+}
+
+void on_host_down(World& world, const sg4::Host& host) {
+  for (const auto& node : world.nodes()) {
+    if (node->host != &host) continue;
+    node->storage.crash();
+    // A permanent receiver on a dead host aborts the next send (SimGrid 3.32); the next
+    // incarnation sets itself again.
+    node->mailbox->set_receiver(nullptr);
+  }
+}
+
+analysis::FinalState read_final_state(World& world) {
+  analysis::FinalState state;
+  const NodeRuntime* survivor = current_primary(world);
+  if (survivor == nullptr) {
+    // No primary at the end: the most up-to-date live replica is what a failover would keep.
+    for (const auto& node : world.nodes()) {
+      if (!node->host->is_on()) continue;
+      const auto key = [](const NodeRuntime& n) {
+        return std::pair(n.storage.last_epoch(), n.storage.last_index());
+      };
+      if (survivor == nullptr || key(*node) > key(*survivor)) survivor = node.get();
+    }
+  }
+  if (survivor == nullptr) return state;
+  state.survivor = survivor->id;
+  const auto log = survivor->storage.entries_from(models::LogIndex(1));
+  state.surviving_log.assign(log.begin(), log.end());
+  return state;
+}
+
+}  // namespace cutover::sim

@@ -1,0 +1,28 @@
+// Actors on the observer host, outside every failure domain: the fault controller that
+// plays the scenario's timeline, and the sampler that measures replication lag on a fixed
+// grid (and shows progress). Plus the end-of-run reading of the surviving state.
+//
+// Observers read nodes' storage and protocol views directly: that is measurement with
+// perfect knowledge, which a real system cannot have, and it never feeds back into the
+// simulated world.
+#pragma once
+
+#include "sim/world.h"
+
+namespace cutover::sim {
+
+void run_fault_controller(World& world);
+
+struct SamplerOptions {
+  models::TimePoint end;
+  bool show_progress = false;
+};
+void run_sampler(World& world, const SamplerOptions& options);
+
+// Called when a host goes down: crash the node's storage and free its mailbox.
+void on_host_down(World& world, const simgrid::s4u::Host& host);
+
+// The node whose log counts as the final state, and that log.
+analysis::FinalState read_final_state(World& world);
+
+}  // namespace cutover::sim

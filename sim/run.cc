@@ -1,0 +1,70 @@
+#include "sim/run.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "sim/node/node_actor.h"
+#include "sim/observe/observer.h"
+#include "sim/platform/platform_builder.h"
+#include "sim/workload/client_actor.h"
+
+namespace sg4 = simgrid::s4u;
+
+namespace cutover::sim {
+namespace {
+
+// The run lasts duration_s plus the longest client timeout, so every operation issued
+// before the end gets its answer or its timeout.
+double end_of_run_s(const Scenario& scenario) {
+  double drain_ms = 0;
+  for (const Workload& workload : scenario.workloads) {
+    drain_ms = std::max(drain_ms, workload.client_timeout_ms);
+  }
+  return scenario.duration_s + drain_ms / 1000.0;
+}
+
+void start_actors(World& world, const RunOptions& options, double end_s) {
+  for (auto& node : world.nodes()) {
+    NodeRuntime* runtime = node.get();
+    sg4::Actor::create(runtime->name, runtime->host, [&world, runtime] {
+      run_node(world, *runtime);
+    })->set_auto_restart(true);
+  }
+  const Platform& platform = world.platform();
+  for (std::size_t i = 0; i < world.scenario().workloads.size(); ++i) {
+    const models::ClientId id(static_cast<std::uint32_t>(i));
+    sg4::Actor::create("clients/" + std::to_string(i), platform.client_hosts[world.client(id).region],
+                       [&world, id] { run_clients(world, id); });
+  }
+  sg4::Actor::create("faults", platform.observer_host, [&world] { run_fault_controller(world); });
+  const SamplerOptions sampler{.end = models::time_at_seconds(end_s),
+                               .show_progress = options.show_progress};
+  sg4::Actor::create("sampler", platform.observer_host,
+                     [&world, sampler] { run_sampler(world, sampler); });
+}
+
+}  // namespace
+
+RunResult run_simulation(const Scenario& scenario, const RunOptions& options) {
+  const auto wall_start = std::chrono::steady_clock::now();  // report's run section only
+  sg4::Engine engine("cutover");
+  configure_engine();
+  World world(scenario, options.seed, build_platform(scenario.topology, scenario.node));
+  sg4::Host::on_state_change_cb([&world](const sg4::Host& host) {
+    if (!host.is_on()) on_host_down(world, host);
+  });
+  const double end_s = end_of_run_s(scenario);
+  start_actors(world, options, end_s);
+  engine.run_until(end_s);
+
+  RunResult result;
+  result.failure = world.failure();
+  world.facts().simulated_s = sg4::Engine::get_clock();
+  world.facts().final_state = read_final_state(world);
+  result.facts = std::move(world.facts());
+  result.wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  return result;
+}
+
+}  // namespace cutover::sim

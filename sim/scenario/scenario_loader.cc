@@ -1,0 +1,845 @@
+#include "sim/scenario/scenario_loader.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <limits>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validation_results.hpp>
+#include <valijson/validator.hpp>
+
+#include "analysis/metric_paths.h"
+#include "sim/scenario/region_rtt_table.h"
+
+// The schema text, embedded at configure time so the binary validates scenarios from any
+// working directory without finding scenarios/schema/ on disk.
+static const char kSchema[] =
+#include "scenario_schema.inc"
+    ;
+
+namespace cutover::sim {
+namespace {
+
+using nlohmann::json;
+
+// Defaults that have no home in scenario.h (they are consumed while loading, not stored).
+// scenarios/README.md and the schema's "default" keywords state the same values.
+constexpr double kDefaultLinkBandwidthMbps = 10000;
+
+// A problem found while loading. Thrown inside this file only, so the many checks below can
+// stop at the first problem without threading error returns through every helper; the
+// public functions turn it into a LoadError.
+struct Problem {
+  std::string pointer;
+  std::string text;
+};
+
+[[noreturn]] void fail(std::string pointer, std::string text) {
+  throw Problem{std::move(pointer), std::move(text)};
+}
+
+// An RFC 6901 JSON pointer under construction: kRoot / "faults" / i / "at_s".
+struct Pointer {
+  std::string text;
+
+  Pointer operator/(std::string_view key) const {
+    std::string escaped;
+    for (char c : key) {
+      if (c == '~') {
+        escaped += "~0";
+      } else if (c == '/') {
+        escaped += "~1";
+      } else {
+        escaped += c;
+      }
+    }
+    return Pointer{text + "/" + escaped};
+  }
+  Pointer operator/(std::size_t index) const { return Pointer{text + "/" + std::to_string(index)}; }
+  // Implicit, so a Pointer goes straight into fail() and string concatenations.
+  operator std::string() const { return text; }  // NOLINT(google-explicit-constructor)
+};
+
+const Pointer kRoot{};
+
+// Numbers in messages as a person would write them: 60, 0.5, 68.38 (not 60.000000).
+std::string num(double value) {
+  std::ostringstream out;
+  out << std::setprecision(15) << value;
+  return out.str();
+}
+
+std::string in_quotes(std::string_view s) { return json(std::string(s)).dump(); }
+
+// "a, b, c" — capped, because a message naming 300 replicas helps nobody.
+std::string list_names(const std::vector<std::string>& names) {
+  constexpr std::size_t kMaxListed = 12;
+  std::string out;
+  for (std::size_t i = 0; i < names.size() && i < kMaxListed; ++i) {
+    if (i > 0) out += ", ";
+    out += names[i];
+  }
+  if (names.size() > kMaxListed) out += ", ... (" + std::to_string(names.size()) + " in all)";
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 1: JSON syntax, plus duplicate keys. nlohmann keeps the last of two equal keys
+// silently; in a scenario that hides edits ("faults" written twice, the first one ignored),
+// so a duplicate is reported like a syntax error.
+
+json parse_json(const std::string& text) {
+  struct Frame {
+    bool is_array = false;
+    std::size_t index = 0;  // arrays: index of the element being parsed
+    std::string key;        // objects: key of the member being parsed
+    std::set<std::string> keys;
+  };
+  std::vector<Frame> stack;
+  std::optional<Problem> duplicate;
+
+  auto pointer_of_stack = [&stack]() {
+    Pointer p = kRoot;
+    for (const Frame& frame : stack) p = frame.is_array ? p / frame.index : p / frame.key;
+    return p;
+  };
+
+  json::parser_callback_t on_event = [&](int /*depth*/, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+        stack.push_back(Frame{});
+        break;
+      case json::parse_event_t::array_start:
+        stack.push_back(Frame{});
+        stack.back().is_array = true;
+        break;
+      case json::parse_event_t::key: {
+        Frame& frame = stack.back();
+        frame.key = parsed.get<std::string>();
+        if (!frame.keys.insert(frame.key).second && !duplicate) {
+          duplicate = Problem{pointer_of_stack(),
+                              "duplicate key " + in_quotes(frame.key) +
+                                  " (a JSON object must not repeat a key; only one would be used)"};
+        }
+        break;
+      }
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        stack.pop_back();
+        [[fallthrough]];
+      case json::parse_event_t::value:
+        // A complete value: if it was an array element, the next element has the next index.
+        if (!stack.empty() && stack.back().is_array) ++stack.back().index;
+        break;
+    }
+    return true;
+  };
+
+  json doc;
+  try {
+    doc = json::parse(text, on_event, /*allow_exceptions=*/true, /*ignore_comments=*/false);
+  } catch (const json::parse_error& e) {
+    // e.what() is "[json.exception.parse_error.101] parse error at line 3, column 5: ...";
+    // keep the part from "line" on, which is what a person can act on.
+    std::string what = e.what();
+    const std::size_t at = what.find("line ");
+    fail("", "not valid JSON: " + (at == std::string::npos ? what : what.substr(at)));
+  }
+  if (duplicate) throw *duplicate;
+  return doc;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 2: the JSON Schema. valijson reports errors innermost first with generic texts
+// ("Value type not permitted by 'type' constraint."); the first one is turned into a plain
+// sentence by looking at the offending value and the schema that governs it.
+
+std::vector<std::string> context_tokens(const std::vector<std::string>& context) {
+  // valijson's context is "<root>", "[topology]", "[regions]", "[0]".
+  std::vector<std::string> tokens;
+  for (const std::string& part : context) {
+    if (part == "<root>") continue;
+    if (part.size() >= 2 && part.front() == '[' && part.back() == ']') {
+      tokens.push_back(part.substr(1, part.size() - 2));
+    } else {
+      tokens.push_back(part);
+    }
+  }
+  return tokens;
+}
+
+// The document value and the schema that describes it at `tokens`. Our schema only nests
+// through "properties" and "items", so that is all this follows; null when not found.
+std::pair<const json*, const json*> locate(const json& doc, const json& schema,
+                                           const std::vector<std::string>& tokens) {
+  const json* value = &doc;
+  const json* sub = &schema;
+  for (const std::string& token : tokens) {
+    if (value == nullptr) break;
+    const json* next_sub = nullptr;
+    if (value->is_array()) {
+      const std::size_t index = std::stoul(token);
+      value = index < value->size() ? &(*value)[index] : nullptr;
+      if (sub != nullptr && sub->contains("items")) next_sub = &sub->at("items");
+    } else if (value->is_object()) {
+      value = value->contains(token) ? &value->at(token) : nullptr;
+      if (sub != nullptr && sub->contains("properties") && sub->at("properties").contains(token)) {
+        next_sub = &sub->at("properties").at(token);
+      }
+    } else {
+      value = nullptr;
+    }
+    sub = next_sub;
+  }
+  return {value, sub};
+}
+
+std::string type_name(const json& value) {
+  switch (value.type()) {
+    case json::value_t::null:
+      return "null";
+    case json::value_t::boolean:
+      return "boolean";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+      return "integer";
+    case json::value_t::number_float:
+      return "number";
+    case json::value_t::string:
+      return "string";
+    case json::value_t::array:
+      return "array";
+    case json::value_t::object:
+      return "object";
+    default:
+      return "value";
+  }
+}
+
+// "string \"200\"", "1.5", "array": enough of the value to recognise it.
+std::string describe_value(const json& value) {
+  if (value.is_string()) return "string " + value.dump();
+  if (value.is_number() || value.is_boolean() || value.is_null()) return value.dump();
+  return type_name(value);
+}
+
+std::string expected_types(const json& sub) {
+  const json& type = sub.at("type");
+  if (type.is_string()) return type.get<std::string>();
+  std::string out;
+  for (const json& t : type) out += (out.empty() ? "" : " or ") + t.get<std::string>();
+  return out;
+}
+
+// Which numeric bound `value` breaks, as "must be > 0".
+std::optional<std::string> bound_violated(const json& sub, double value) {
+  if (sub.contains("exclusiveMinimum") && value <= sub["exclusiveMinimum"].get<double>()) {
+    return "must be > " + sub["exclusiveMinimum"].dump();
+  }
+  if (sub.contains("minimum") && value < sub["minimum"].get<double>()) {
+    return "must be >= " + sub["minimum"].dump();
+  }
+  if (sub.contains("exclusiveMaximum") && value >= sub["exclusiveMaximum"].get<double>()) {
+    return "must be < " + sub["exclusiveMaximum"].dump();
+  }
+  if (sub.contains("maximum") && value > sub["maximum"].get<double>()) {
+    return "must be <= " + sub["maximum"].dump();
+  }
+  return std::nullopt;
+}
+
+// The quoted name at the end of valijson texts like "Missing required property 'ack'.".
+std::string quoted_tail(const std::string& description) {
+  const std::size_t close = description.rfind('\'');
+  if (close == std::string::npos || close == 0) return "";
+  const std::size_t open = description.rfind('\'', close - 1);
+  if (open == std::string::npos) return "";
+  return description.substr(open + 1, close - open - 1);
+}
+
+Problem describe_schema_error(const valijson::ValidationResults::Error& error, const json& doc,
+                              const json& schema) {
+  const std::vector<std::string> tokens = context_tokens(error.context);
+  Pointer pointer = kRoot;
+  for (const std::string& token : tokens) pointer = pointer / token;
+  const auto [value, sub] = locate(doc, schema, tokens);
+  const std::string& d = error.description;
+
+  if (value != nullptr && sub != nullptr) {
+    if (d.starts_with("Value type not permitted") && sub->contains("type")) {
+      return {pointer, "expected " + expected_types(*sub) + ", got " + describe_value(*value)};
+    }
+    if ((d.starts_with("Expected number greater") || d.starts_with("Expected number less")) &&
+        value->is_number()) {
+      if (auto bound = bound_violated(*sub, value->get<double>())) {
+        return {pointer, *bound + ", got " + value->dump()};
+      }
+      // valijson reads integers as int64, so one above INT64_MAX wraps negative and fails
+      // "minimum" even though, as a double, it looks within every bound.
+      if (value->is_number_unsigned() &&
+          value->get<std::uint64_t>() > std::uint64_t{std::numeric_limits<std::int64_t>::max()}) {
+        return {pointer, "must be <= " + std::to_string(std::numeric_limits<std::int64_t>::max()) +
+                             ", got " + value->dump()};
+      }
+    }
+    if (d.starts_with("Failed to match against any enum values") && sub->contains("enum")) {
+      std::string allowed;
+      for (const json& option : sub->at("enum")) {
+        allowed += (allowed.empty() ? "" : ", ") + option.dump();
+      }
+      return {pointer, "must be one of " + allowed + "; got " + describe_value(*value)};
+    }
+    if (d.starts_with("Failed to match regex") && sub->contains("pattern")) {
+      const std::string pattern = sub->at("pattern").get<std::string>();
+      // Region names are the only pattern today; say it in words as well as the regex.
+      const std::string words =
+          pattern == "^[a-z0-9][a-z0-9-]*$" ? " (lowercase letters, digits and '-')" : "";
+      return {pointer, "must match " + pattern + words + "; got " + describe_value(*value)};
+    }
+    if ((d.starts_with("Array should contain no fewer") ||
+         d.starts_with("Array should contain no more")) &&
+        value->is_array()) {
+      const bool too_few = d.starts_with("Array should contain no fewer");
+      const std::size_t bound = sub->value(too_few ? "minItems" : "maxItems", std::size_t{0});
+      return {pointer, std::string("must have ") + (too_few ? "at least " : "at most ") +
+                           std::to_string(bound) + (bound == 1 ? " item" : " items") + ", got " +
+                           std::to_string(value->size())};
+    }
+    if (d.starts_with("String should be no fewer")) {
+      const std::size_t min_length = sub->value("minLength", std::size_t{1});
+      return {pointer, min_length == 1
+                           ? std::string("must not be empty")
+                           : "must be at least " + std::to_string(min_length) + " characters long"};
+    }
+    if (d.starts_with("Missing required property")) {
+      const std::string field = quoted_tail(d);
+      std::string text = "missing required field " + in_quotes(field);
+      // Fields required by a conditional branch (a fault's type) are not in the base list;
+      // say which type needs them, since the base schema alone would not explain it.
+      const json base_required = sub->value("required", json::array());
+      if (std::find(base_required.begin(), base_required.end(), field) == base_required.end() &&
+          value->is_object() && value->contains("type") && value->at("type").is_string()) {
+        text += " (needed by type " + value->at("type").dump() + ")";
+      }
+      return {pointer, text};
+    }
+    if (d.starts_with("Object contains a property that could not be validated")) {
+      // Point at the unknown field itself, not the object holding it: that is the line to fix.
+      const std::string field = quoted_tail(d);
+      std::vector<std::string> allowed;
+      if (sub->contains("properties")) {
+        for (const auto& [name, unused] : sub->at("properties").items()) allowed.push_back(name);
+      }
+      return {pointer / field,
+              "unknown field " + in_quotes(field) + "; allowed here: " + list_names(allowed)};
+    }
+  }
+  if (d.starts_with("Target should not validate against schema specified in 'not'")) {
+    // Only used to forbid fields that belong to another fault type.
+    const std::string field = tokens.empty() ? "" : tokens.back();
+    std::vector<std::string> parent_tokens = tokens;
+    if (!parent_tokens.empty()) parent_tokens.pop_back();
+    const json* parent = locate(doc, schema, parent_tokens).first;
+    if (parent != nullptr && parent->is_object() && parent->contains("type")) {
+      return {pointer,
+              "field " + in_quotes(field) + " does not apply to type " + parent->at("type").dump()};
+    }
+    return {pointer, "field " + in_quotes(field) + " is not allowed here"};
+  }
+  return {pointer, d};
+}
+
+// Errors that only say "a child failed": the child's own error is the useful one.
+bool is_wrapper_error(const std::string& description) {
+  return description.starts_with("Failed to validate item") ||
+         description.starts_with("Failed to validate against schema associated with") ||
+         description.starts_with("Failed to validate against a conditional schema") ||
+         description.starts_with("Failed to validate against additional properties");
+}
+
+void validate_against_schema(const json& doc) {
+  const json schema_doc = json::parse(kSchema);
+  valijson::Schema schema;
+  valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
+  const valijson::adapters::NlohmannJsonAdapter schema_adapter(schema_doc);
+  parser.populateSchema(schema_adapter, schema);
+
+  valijson::Validator validator;  // strict types: "200" is not a number
+  valijson::ValidationResults results;
+  const valijson::adapters::NlohmannJsonAdapter target(doc);
+  if (validator.validate(schema, target, &results)) return;
+
+  const valijson::ValidationResults::Error* first = nullptr;
+  for (const auto& error : results) {
+    if (first == nullptr) first = &error;
+    if (!is_wrapper_error(error.description)) {
+      first = &error;
+      break;
+    }
+  }
+  if (first == nullptr) fail("", "does not match the scenario schema");
+  throw describe_schema_error(*first, doc, schema_doc);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 3: typed parse with defaults, and the checks that need more than one field. The schema
+// has already fixed every type, so get<>() cannot throw here.
+
+// Overwrites `out` only when the key is present, so the defaults stay those in scenario.h.
+template <typename T>
+void read_optional(const json& object, const char* key, T& out) {
+  if (auto it = object.find(key); it != object.end()) out = it->get<T>();
+}
+
+class RegionIndex {
+ public:
+  explicit RegionIndex(const std::vector<Region>& regions) : regions_(regions) {
+    for (std::size_t i = 0; i < regions.size(); ++i) index_.emplace(regions[i].name, i);
+  }
+  std::optional<std::size_t> find(const std::string& name) const {
+    auto it = index_.find(name);
+    if (it == index_.end()) return std::nullopt;
+    return it->second;
+  }
+  // The index of `name`, or a failure at `pointer` naming the known regions.
+  std::size_t require(const std::string& name, const std::string& pointer) const {
+    if (auto index = find(name)) return *index;
+    std::vector<std::string> names;
+    for (const Region& region : regions_) names.push_back(region.name);
+    fail(pointer, "unknown region " + in_quotes(name) + "; regions are: " + list_names(names));
+  }
+
+ private:
+  const std::vector<Region>& regions_;
+  std::map<std::string, std::size_t> index_;
+};
+
+std::vector<Region> parse_regions(const json& regions_json) {
+  std::vector<Region> regions;
+  std::map<std::string, std::size_t> seen;
+  for (std::size_t i = 0; i < regions_json.size(); ++i) {
+    const json& r = regions_json[i];
+    Region region;
+    region.name = r.at("name").get<std::string>();
+    read_optional(r, "nodes", region.nodes);
+    read_optional(r, "intra_rtt_ms", region.intra_rtt_ms);
+    if (auto [it, inserted] = seen.emplace(region.name, i); !inserted) {
+      fail(kRoot / "topology" / "regions" / i / "name",
+           "duplicate region name " + in_quotes(region.name) + " (also /topology/regions/" +
+               std::to_string(it->second) + ")");
+    }
+    regions.push_back(std::move(region));
+  }
+  std::uint64_t replicas = 0;
+  for (const Region& region : regions) replicas += region.nodes;
+  if (replicas == 0) {
+    fail(kRoot / "topology" / "regions", "no replicas: every region has nodes = 0");
+  }
+  return regions;
+}
+
+// The full mesh: one Link per unordered region pair, in region order (i < j), each from
+// topology.links when listed there and from the built-in table otherwise.
+std::vector<Link> parse_links(const json& topology, const std::vector<Region>& regions) {
+  const RegionIndex index(regions);
+  double default_bandwidth_mbps = kDefaultLinkBandwidthMbps;
+  read_optional(topology, "default_link_bandwidth_mbps", default_bandwidth_mbps);
+
+  // Minimum host-to-host RTT between two regions: the path leaves one region's local network
+  // and enters the other's, so it cannot be shorter than half of each local round trip.
+  auto min_rtt_ms = [&regions](std::size_t a, std::size_t b) {
+    return (regions[a].intra_rtt_ms + regions[b].intra_rtt_ms) / 2;
+  };
+  auto too_short = [&](std::size_t a, std::size_t b, double rtt_ms, const std::string& what) {
+    return what + " " + num(rtt_ms) + " ms for " + regions[a].name + " <-> " + regions[b].name +
+           " is less than (intra_rtt_ms of " + regions[a].name + " + intra_rtt_ms of " +
+           regions[b].name + ") / 2 = " + num(min_rtt_ms(a, b)) +
+           " ms; a host-to-host path crosses both regions' local networks";
+  };
+
+  struct Listed {
+    std::size_t position;  // in topology.links
+    std::optional<double> rtt_ms;
+    double bandwidth_mbps;
+  };
+  std::map<std::pair<std::size_t, std::size_t>, Listed> listed;
+  const json links_json = topology.value("links", json::array());
+  for (std::size_t i = 0; i < links_json.size(); ++i) {
+    const json& l = links_json[i];
+    const Pointer at = kRoot / "topology" / "links" / i;
+    const auto names = l.at("regions").get<std::vector<std::string>>();
+    const std::size_t a = index.require(names[0], at / "regions" / std::size_t{0});
+    const std::size_t b = index.require(names[1], at / "regions" / std::size_t{1});
+    if (a == b) {
+      fail(at / "regions" / std::size_t{1},
+           "a link joins two different regions; both are " + in_quotes(names[0]));
+    }
+    const auto key = std::minmax(a, b);
+    if (auto it = listed.find(key); it != listed.end()) {
+      fail(at / "regions", "link " + regions[key.first].name + " <-> " + regions[key.second].name +
+                               " is already listed at /topology/links/" +
+                               std::to_string(it->second.position));
+    }
+    Listed entry{i, std::nullopt, default_bandwidth_mbps};
+    if (l.contains("rtt_ms")) {
+      entry.rtt_ms = l["rtt_ms"].get<double>();
+      if (*entry.rtt_ms < min_rtt_ms(a, b))
+        fail(at / "rtt_ms", too_short(a, b, *entry.rtt_ms, "rtt_ms"));
+    }
+    read_optional(l, "bandwidth_mbps", entry.bandwidth_mbps);
+    listed.emplace(key, entry);
+  }
+
+  std::vector<Link> links;
+  for (std::size_t a = 0; a < regions.size(); ++a) {
+    for (std::size_t b = a + 1; b < regions.size(); ++b) {
+      Link link{regions[a].name, regions[b].name, 0, default_bandwidth_mbps, "scenario"};
+      const auto it = listed.find({a, b});
+      if (it != listed.end()) link.bandwidth_mbps = it->second.bandwidth_mbps;
+      if (it != listed.end() && it->second.rtt_ms) {
+        link.rtt_ms = *it->second.rtt_ms;
+      } else {
+        // Listed without rtt_ms, or not listed: the built-in table, else the user must say.
+        const std::string at = it != listed.end()
+                                   ? std::string(kRoot / "topology" / "links" / it->second.position)
+                                   : std::string(kRoot / "topology" / "links");
+        const auto row = lookup_builtin_rtt(link.region_a, link.region_b);
+        if (!row) {
+          fail(at, "no RTT for " + link.region_a + " <-> " + link.region_b +
+                       (it != listed.end() ? "; add rtt_ms to this link"
+                                           : "; add it to topology.links"));
+        }
+        link.rtt_ms = row->rtt_ms;
+        link.rtt_source = builtin_rtt_source(*row);
+        if (link.rtt_ms < min_rtt_ms(a, b)) {
+          fail(at, too_short(a, b, link.rtt_ms, "built-in RTT") +
+                       "; lower intra_rtt_ms or set rtt_ms in topology.links");
+        }
+      }
+      links.push_back(std::move(link));
+    }
+  }
+  return links;
+}
+
+NodeResources parse_node(const json& doc) {
+  NodeResources node;
+  if (!doc.contains("node")) return node;
+  const json& n = doc["node"];
+  if (auto it = n.find("service_time_ms"); it != n.end()) {
+    if (it->value("distribution", "constant") == "exponential") {
+      node.service_distribution = ServiceDistribution::kExponential;
+    }
+    read_optional(*it, "mean", node.service_time_ms);
+  }
+  read_optional(n, "cores", node.cores);
+  read_optional(n, "fsync_ms", node.fsync_ms);
+  read_optional(n, "nic_bandwidth_mbps", node.nic_bandwidth_mbps);
+  return node;
+}
+
+Protocol parse_protocol(const json& doc, const Scenario& s) {
+  const json& p = doc.at("protocol");
+  const Pointer at = kRoot / "protocol";
+  Protocol protocol;
+  protocol.type = p.at("type").get<std::string>();
+  PrimaryBackupSettings& pb = protocol.primary_backup;
+
+  const std::string ack = p.at("ack").get<std::string>();
+  pb.ack = ack == "async" ? AckMode::kAsync : ack == "sync" ? AckMode::kSync : AckMode::kSemiSync;
+
+  const RegionIndex regions(s.topology.regions);
+  pb.primary_region = p.at("primary_region").get<std::string>();
+  const std::size_t primary = regions.require(pb.primary_region, at / "primary_region");
+  if (s.topology.regions[primary].nodes == 0) {
+    fail(at / "primary_region", "primary region " + in_quotes(pb.primary_region) +
+                                    " has nodes = 0; the initial primary is its replica 0");
+  }
+
+  const std::vector<std::string> replicas = replica_names(s.topology);
+  const std::size_t backups = replicas.size() - 1;
+  read_optional(p, "semi_sync_acks", pb.semi_sync_acks);
+  // A knob that has no effect in this mode is an error rather than silently ignored, so
+  // nobody reads a result believing it applied.
+  if (p.contains("semi_sync_acks") && pb.ack != AckMode::kSemiSync) {
+    fail(at / "semi_sync_acks",
+         "only used with ack \"semi_sync\" (ack is " + in_quotes(ack) + "); remove it");
+  }
+  if (pb.ack == AckMode::kSemiSync && pb.semi_sync_acks > backups) {
+    const std::string replicas_text =
+        "the topology has " + std::to_string(backups) + (backups == 1 ? " backup" : " backups") +
+        (backups == 0
+             ? std::string(" (the only replica is the primary)")
+             : " (" + std::to_string(replicas.size()) + " replicas, one of them the primary)");
+    if (p.contains("semi_sync_acks")) {
+      fail(at / "semi_sync_acks", "semi_sync_acks = " + std::to_string(pb.semi_sync_acks) +
+                                      " is more than the number of backups: " + replicas_text);
+    }
+    fail(at / "ack", "ack \"semi_sync\" waits for semi_sync_acks = 1 backup (the default), but " +
+                         replicas_text);
+  }
+  read_optional(p, "heartbeat_interval_ms", pb.heartbeat_interval_ms);
+
+  const json failover = p.value("failover", json::object());
+  const Pointer fat = at / "failover";
+  if (failover.value("mode", "automatic") == "scripted") pb.failover_mode = FailoverMode::kScripted;
+  read_optional(failover, "failover_timeout_ms", pb.failover_timeout_ms);
+  if (pb.failover_mode == FailoverMode::kAutomatic) {
+    if (failover.contains("promotions")) {
+      fail(fat / "promotions",
+           "promotions are only used with failover mode \"scripted\" (mode is \"automatic\")");
+    }
+    if (pb.failover_timeout_ms <= pb.heartbeat_interval_ms) {
+      fail(failover.contains("failover_timeout_ms") ? std::string(fat / "failover_timeout_ms")
+                                                    : std::string(at / "heartbeat_interval_ms"),
+           "failover_timeout_ms (" + num(pb.failover_timeout_ms) +
+               ") must be greater than heartbeat_interval_ms (" + num(pb.heartbeat_interval_ms) +
+               "), or every gap between heartbeats would start a takeover");
+    }
+  } else {
+    if (failover.contains("failover_timeout_ms")) {
+      fail(fat / "failover_timeout_ms",
+           "only used with failover mode \"automatic\" (mode is \"scripted\"); remove it");
+    }
+    const json promotions = failover.value("promotions", json::array());
+    for (std::size_t i = 0; i < promotions.size(); ++i) {
+      ScriptedPromotion promotion{promotions[i].at("at_s").get<double>(),
+                                  promotions[i].at("node").get<std::string>()};
+      if (promotion.at_s >= s.duration_s) {
+        fail(fat / "promotions" / i / "at_s",
+             "promotion at " + num(promotion.at_s) +
+                 " s is not before the end of the run (duration_s = " + num(s.duration_s) + ")");
+      }
+      if (std::find(replicas.begin(), replicas.end(), promotion.node) == replicas.end()) {
+        fail(fat / "promotions" / i / "node",
+             "unknown node " + in_quotes(promotion.node) + "; nodes are: " + list_names(replicas));
+      }
+      pb.promotions.push_back(std::move(promotion));
+    }
+  }
+  return protocol;
+}
+
+std::vector<Workload> parse_workloads(const json& doc, const Scenario& s) {
+  const RegionIndex regions(s.topology.regions);
+  std::vector<Workload> workloads;
+  const json& list = doc.at("workload");
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const json& w = list[i];
+    const Pointer at = kRoot / "workload" / i;
+    Workload workload;
+    workload.region = w.at("region").get<std::string>();
+    regions.require(workload.region, at / "region");
+    workload.rate_per_s = w.at("rate_per_s").get<double>();
+    read_optional(w, "write_fraction", workload.write_fraction);
+    read_optional(w, "key_space", workload.key_space);
+    if (w.value("key_distribution", "uniform") == "zipfian") {
+      workload.key_distribution = KeyDistribution::kZipfian;
+    } else if (w.contains("zipf_exponent")) {
+      fail(at / "zipf_exponent",
+           "only used with key_distribution \"zipfian\" (it is \"uniform\"); remove it");
+    }
+    read_optional(w, "zipf_exponent", workload.zipf_exponent);
+    read_optional(w, "value_bytes", workload.value_bytes);
+    // "local" on a region without replicas is fine: clients read from the nearest replica.
+    if (w.value("read_from", "primary") == "local") workload.read_from = ReadTarget::kLocal;
+    read_optional(w, "client_timeout_ms", workload.client_timeout_ms);
+    workloads.push_back(std::move(workload));
+  }
+  return workloads;
+}
+
+std::vector<Fault> parse_faults(const json& doc, const Scenario& s) {
+  const RegionIndex regions(s.topology.regions);
+  std::vector<Fault> faults;
+  const json list = doc.value("faults", json::array());
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const json& f = list[i];
+    const Pointer at = kRoot / "faults" / i;
+    Fault fault;
+    fault.at_s = f.at("at_s").get<double>();
+    if (fault.at_s >= s.duration_s) {
+      fail(at / "at_s", "fault starts at " + num(fault.at_s) + " s, " +
+                            (fault.at_s > s.duration_s ? "after" : "at") +
+                            " the end of the run (duration_s = " + num(s.duration_s) + ")");
+    }
+    if (f.contains("until_s")) {
+      fault.until_s = f["until_s"].get<double>();
+      if (*fault.until_s <= fault.at_s) {
+        fail(at / "until_s", "fault ends at " + num(*fault.until_s) +
+                                 " s, not after it starts (at_s = " + num(fault.at_s) + ")");
+      }
+    }
+    const std::string type = f.at("type").get<std::string>();
+    if (type == "region_outage") {
+      RegionOutage outage{f.at("region").get<std::string>()};
+      regions.require(outage.region, at / "region");
+      fault.what = std::move(outage);
+    } else if (type == "partition") {
+      Partition partition;
+      partition.groups = f.at("groups").get<std::vector<std::vector<std::string>>>();
+      std::map<std::string, std::size_t> group_of;
+      for (std::size_t g = 0; g < partition.groups.size(); ++g) {
+        for (std::size_t k = 0; k < partition.groups[g].size(); ++k) {
+          const std::string& name = partition.groups[g][k];
+          const Pointer member = at / "groups" / g / k;
+          regions.require(name, member);
+          if (auto [it, inserted] = group_of.emplace(name, g); !inserted) {
+            fail(member, "region " + in_quotes(name) + " is already in group " +
+                             std::to_string(it->second) + "; a region belongs to one group");
+          }
+        }
+      }
+      fault.what = std::move(partition);
+    } else {
+      const auto names = f.at("regions").get<std::vector<std::string>>();
+      regions.require(names[0], at / "regions" / std::size_t{0});
+      regions.require(names[1], at / "regions" / std::size_t{1});
+      if (names[0] == names[1]) {
+        fail(at / "regions" / std::size_t{1},
+             "a link joins two different regions; both are " + in_quotes(names[0]));
+      }
+      fault.what = LinkLatency{names[0], names[1], f.at("extra_rtt_ms").get<double>()};
+    }
+    faults.push_back(std::move(fault));
+  }
+  return faults;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::vector<Slo> parse_slos(const json& doc, const Scenario& s) {
+  std::vector<std::string> region_names;
+  for (const Region& region : s.topology.regions) region_names.push_back(region.name);
+  const std::vector<std::string> known =
+      analysis::known_metric_paths(region_names, replica_names(s.topology));
+
+  std::vector<Slo> slos;
+  std::map<std::string, std::size_t> seen;
+  const json list = doc.value("slo", json::array());
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const json& j = list[i];
+    const Pointer at = kRoot / "slo" / i;
+    Slo slo;
+    slo.name = j.at("name").get<std::string>();
+    if (auto [it, inserted] = seen.emplace(slo.name, i); !inserted) {
+      fail(at / "name", "duplicate SLO name " + in_quotes(slo.name) + " (also /slo/" +
+                            std::to_string(it->second) + "); the report lists SLOs by name");
+    }
+    slo.metric = j.at("metric").get<std::string>();
+    if (std::find(known.begin(), known.end(), slo.metric) == known.end()) {
+      std::string text = "unknown metric " + in_quotes(slo.metric);
+      // A near miss is usually a typo ("p95" for "p99", a region name misspelt).
+      const auto closest = std::min_element(
+          known.begin(), known.end(), [&slo](const std::string& x, const std::string& y) {
+            return edit_distance(slo.metric, x) < edit_distance(slo.metric, y);
+          });
+      if (closest != known.end() && edit_distance(slo.metric, *closest) <= 3) {
+        text += "; did you mean " + in_quotes(*closest) + "?";
+      }
+      fail(at / "metric", text + " (metric paths are listed in scenarios/README.md)");
+    }
+    const std::string op = j.at("op").get<std::string>();
+    slo.comparison = op == "<"    ? Comparison::kLess
+                     : op == "<=" ? Comparison::kLessOrEqual
+                     : op == ">"  ? Comparison::kGreater
+                     : op == ">=" ? Comparison::kGreaterOrEqual
+                                  : Comparison::kEqual;
+    slo.limit = j.at("limit").get<double>();
+    slos.push_back(std::move(slo));
+  }
+  return slos;
+}
+
+Scenario build_scenario(const json& doc, const std::string& file_label) {
+  Scenario s;
+  s.source_path = file_label;
+  s.name = doc.at("name").get<std::string>();
+  s.description = doc.at("description").get<std::string>();
+  read_optional(doc, "seed", s.seed);
+  s.duration_s = doc.at("duration_s").get<double>();
+  read_optional(doc, "sample_interval_ms", s.sample_interval_ms);
+  if (s.sample_interval_ms > s.duration_s * 1000) {
+    fail(kRoot / "sample_interval_ms",
+         "sample interval " + num(s.sample_interval_ms) +
+             " ms is longer than the run (duration_s = " + num(s.duration_s) + ", i.e. " +
+             num(s.duration_s * 1000) + " ms)");
+  }
+  const json& topology = doc.at("topology");
+  s.topology.regions = parse_regions(topology.at("regions"));
+  s.topology.links = parse_links(topology, s.topology.regions);
+  s.node = parse_node(doc);
+  s.protocol = parse_protocol(doc, s);
+  s.workloads = parse_workloads(doc, s);
+  s.faults = parse_faults(doc, s);
+  s.slos = parse_slos(doc, s);
+  return s;
+}
+
+}  // namespace
+
+std::string LoadError::message() const {
+  return file + ": " + (pointer.empty() ? std::string("(root)") : pointer) + ": " + problem;
+}
+
+LoadResult load_scenario_text(const std::string& text, const std::string& file_label) {
+  try {
+    const json doc = parse_json(text);
+    validate_against_schema(doc);
+    return build_scenario(doc, file_label);
+  } catch (const Problem& problem) {
+    return LoadError{file_label, problem.pointer, problem.text};
+  } catch (const std::exception& e) {
+    // Not expected after schema validation; reported rather than crashing the CLI.
+    return LoadError{file_label, "", std::string("internal error while loading: ") + e.what()};
+  }
+}
+
+LoadResult load_scenario_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return LoadError{path, "", "cannot read: is a directory, not a scenario file"};
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    const int err = errno;
+    return LoadError{path, "", "cannot read: " + std::generic_category().message(err)};
+  }
+  std::ostringstream content;
+  content << in.rdbuf();
+  if (in.bad()) return LoadError{path, "", "cannot read: I/O error"};
+  return load_scenario_text(content.str(), path);
+}
+
+}  // namespace cutover::sim

@@ -1,0 +1,31 @@
+// What travels through SimGrid mailboxes: one protocol message, client request, client reply
+// or operator command, with its endpoints and the extra delay a degraded link adds.
+//
+// Extra latency is modelled here, not with Link::set_latency (which hangs comms that are in
+// their latency phase in SimGrid 3.32): the sender stamps the extra one-way delay of the
+// region pair at send time and the receiver holds the packet that much longer.
+#pragma once
+
+#include <cstdint>
+#include <variant>
+
+#include "models/core/message.h"
+#include "models/replication/protocol.h"
+
+namespace cutover::sim {
+
+struct Endpoint {
+  enum class Kind : std::uint8_t { kNode, kClient, kControl } kind = Kind::kNode;
+  std::uint32_t id = 0;  // NodeId value, or client index
+};
+
+struct Packet {
+  Endpoint from;
+  models::Duration extra_delay{};
+  std::variant<models::Message, models::ClientRequest, models::ClientReply, models::AdminCommand>
+      body;
+};
+
+std::uint64_t packet_size_bytes(const Packet& packet);
+
+}  // namespace cutover::sim

@@ -1,0 +1,89 @@
+// Everything the actors of one run share: the scenario, the platform, per-node runtimes
+// (storage that survives crashes), client mailboxes, the extra-latency matrix that link
+// faults change, and the recorder that collects what analysis needs. One World per run,
+// owned by Run; no globals.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <simgrid/s4u.hpp>
+
+#include "analysis/history.h"
+#include "models/core/rng.h"
+#include "models/core/storage.h"
+#include "models/replication/protocol.h"
+#include "sim/platform/platform_builder.h"
+#include "sim/scenario/scenario.h"
+#include "sim/transport/packet.h"
+
+namespace cutover::sim {
+
+struct NodeRuntime {
+  models::NodeId id;
+  std::string name;
+  std::uint32_t region = 0;
+  simgrid::s4u::Host* host = nullptr;
+  simgrid::s4u::Mailbox* mailbox = nullptr;
+  models::Storage storage;                       // survives crashes; crash() drops unsynced
+  const models::Protocol* live = nullptr;        // the running incarnation, for observers
+  std::uint32_t incarnation = 0;
+};
+
+// A workload's clients: one endpoint (mailbox) per workload entry, ClientId = its index.
+struct ClientEndpoint {
+  simgrid::s4u::Mailbox* mailbox = nullptr;
+  std::uint32_t region = 0;
+};
+
+// The first broken invariant stops the run; the CLI reports it with seed and time (exit 3).
+struct InvariantFailure {
+  std::string node;
+  double time_s = 0;
+  std::string what;
+};
+
+class World {
+ public:
+  World(const Scenario& scenario, std::uint64_t seed, Platform platform);
+
+  const Scenario& scenario() const { return scenario_; }
+  std::uint64_t seed() const { return seed_; }
+  const Platform& platform() const { return platform_; }
+  models::Rng fork_rng(const std::string& name) const { return root_rng_.fork(name); }
+
+  std::vector<std::unique_ptr<NodeRuntime>>& nodes() { return nodes_; }
+  NodeRuntime& node(models::NodeId id) { return *nodes_.at(id.value); }
+  const ClientEndpoint& client(models::ClientId id) const { return clients_.at(id.value); }
+  std::uint32_t region_index(const std::string& name) const;
+
+  // Sends one packet, fire-and-forget; the receiver owns and frees it. A dead link or host
+  // loses it silently, as a real network would.
+  void send(simgrid::s4u::Mailbox* to, std::uint32_t from_region, std::uint32_t to_region,
+            Packet packet);
+
+  // Link-latency faults: extra one-way delay between two regions (both directions).
+  void add_extra_delay(std::uint32_t a, std::uint32_t b, models::Duration one_way);
+
+  analysis::RunFacts& facts() { return facts_; }
+  void record_trace(models::NodeId node, const models::TraceEvent& event, models::TimePoint at);
+
+  void fail(const InvariantFailure& failure);
+  const std::optional<InvariantFailure>& failure() const { return failure_; }
+
+ private:
+  const Scenario& scenario_;
+  std::uint64_t seed_;
+  Platform platform_;
+  models::Rng root_rng_;
+  std::vector<std::unique_ptr<NodeRuntime>> nodes_;
+  std::vector<ClientEndpoint> clients_;
+  std::vector<std::vector<models::Duration>> extra_;
+  analysis::RunFacts facts_;
+  std::vector<std::pair<models::Epoch, models::NodeId>> primary_of_epoch_;
+  std::optional<InvariantFailure> failure_;
+};
+
+}  // namespace cutover::sim

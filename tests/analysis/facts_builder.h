@@ -1,0 +1,99 @@
+// Hand-written histories for the analysis tests: times in milliseconds, so each test reads as
+// a timeline ("write acked at 120 ms, failover at 150 ms").
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "analysis/history.h"
+
+namespace cutover::analysis::testing {
+
+inline TimePoint at_ms(double ms) { return TimePoint(models::from_ms(ms)); }
+
+inline Version version(std::uint64_t epoch, std::uint64_t index) {
+  return Version{models::Epoch(epoch), models::LogIndex(index)};
+}
+
+class FactsBuilder {
+ public:
+  FactsBuilder() {
+    facts_.scenario = "hand-written";
+    facts_.seed = 7;
+    facts_.simulated_s = 10;
+    facts_.regions = {"us-east-1", "eu-west-1"};
+    facts_.replicas = {"us-east-1-0", "eu-west-1-0"};
+    facts_.final_state.survivor = NodeId(0);
+  }
+
+  // Returns the operation's index.
+  std::size_t write(double invoked_ms, double completed_ms, OpOutcome outcome, Key key, Version v,
+                    std::uint32_t region = 0) {
+    return add(OpKind::kWrite, invoked_ms, completed_ms, outcome, key, v, region);
+  }
+  std::size_t read(double invoked_ms, double completed_ms, OpOutcome outcome,
+                   std::uint32_t region = 0) {
+    return add(OpKind::kRead, invoked_ms, completed_ms, outcome, 1, Version{}, region);
+  }
+
+  FactsBuilder& survive(Key key, Version v) {
+    models::LogEntry entry;
+    entry.key = key;
+    entry.version = v;
+    facts_.final_state.surviving_log.push_back(entry);
+    return *this;
+  }
+  FactsBuilder& no_survivor() {
+    facts_.final_state.survivor.reset();
+    facts_.final_state.surviving_log.clear();
+    return *this;
+  }
+  FactsBuilder& failover(double at, std::optional<std::uint32_t> from, std::uint32_t to,
+                         std::uint64_t epoch) {
+    FailoverRecord record;
+    record.at = at_ms(at);
+    if (from) record.from = NodeId(*from);
+    record.to = NodeId(to);
+    record.epoch = models::Epoch(epoch);
+    facts_.failovers.push_back(record);
+    return *this;
+  }
+  FactsBuilder& fault(std::string description, double start, std::optional<double> end,
+                      bool disruptive) {
+    FaultWindow window;
+    window.description = std::move(description);
+    window.start = at_ms(start);
+    if (end) window.end = at_ms(*end);
+    window.disruptive = disruptive;
+    facts_.faults.push_back(window);
+    return *this;
+  }
+  FactsBuilder& simulated_s(double s) {
+    facts_.simulated_s = s;
+    return *this;
+  }
+
+  RunFacts& facts() { return facts_; }
+
+ private:
+  std::size_t add(OpKind kind, double invoked_ms, double completed_ms, OpOutcome outcome, Key key,
+                  Version v, std::uint32_t region) {
+    Operation op;
+    op.client_region = region;
+    op.kind = kind;
+    op.key = key;
+    op.invoked_at = at_ms(invoked_ms);
+    op.completed_at = at_ms(completed_ms);
+    op.outcome = outcome;
+    op.version = v;
+    facts_.operations.push_back(op);
+    return facts_.operations.size() - 1;
+  }
+
+  RunFacts facts_;
+};
+
+}  // namespace cutover::analysis::testing

@@ -1,0 +1,304 @@
+#include "analysis/report.h"
+
+#include <algorithm>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "analysis/metric_paths.h"
+
+#include "facts_builder.h"
+
+namespace cutover::analysis {
+namespace {
+
+using nlohmann::json;
+using testing::at_ms;
+using testing::FactsBuilder;
+using testing::version;
+
+// A small failover: us-east-1 primary, outage at 2 s, eu-west-1 takes over at 2.5 s and the
+// last write acknowledged before the outage (at 1.9 s) is lost.
+RunFacts failover_run() {
+  FactsBuilder b;
+  b.simulated_s(5);
+  b.write(100, 110, OpOutcome::kOk, 1, version(1, 1));          // 10 ms
+  b.write(200, 220, OpOutcome::kOk, 2, version(1, 2));          // 20 ms
+  b.write(1870, 1900, OpOutcome::kOk, 3, version(1, 3));        // 30 ms, lost
+  b.write(1950, 2950, OpOutcome::kTimedOut, 4, version(0, 0));  // in flight at the outage
+  b.write(2100, 2105, OpOutcome::kFailed, 5, version(0, 0));    // no primary
+  b.write(2900, 3000, OpOutcome::kOk, 6, version(2, 1), 1);     // 100 ms, from eu-west-1
+  b.survive(1, version(1, 1)).survive(2, version(1, 2)).survive(6, version(2, 1));
+  b.failover(2500, 0, 1, 2);
+  b.fault("region_outage us-east-1", 2000, 4000, true);
+  b.fault("link_latency us-east-1 eu-west-1", 500, 800, false);
+  RunFacts& facts = b.facts();
+  facts.final_state.survivor = NodeId(1);
+  facts.lag.times = {at_ms(0), at_ms(1000), at_ms(2000), at_ms(3000)};
+  facts.lag.primary = {NodeId(0), NodeId(0), std::nullopt, NodeId(1)};
+  facts.lag.lag_ms = {{0.0, 0.0, 0.0, 1000.0}, {1.5, 2.25, 1000.0, 0.0}};
+  return facts;
+}
+
+json run_section() { return {{"wall_clock_s", 0.25}, {"version", "test"}}; }
+
+json report_for(const RunFacts& facts, const std::vector<SloSpec>& slos = {}) {
+  return build_report(facts, slos, run_section());
+}
+
+TEST(Report, HasExactlyTheStableTopLevelKeys) {
+  const json report = report_for(failover_run());
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : report.items()) keys.push_back(key);
+  const std::vector<std::string> expected = {
+      "availability", "data_loss", "failover_count", "failovers",          "faults",
+      "latency_ms",   "ops",       "recovery",       "replication_lag_ms", "rto_ms",
+      "run",          "scenario",  "seed",           "simulated_s",        "slo"};
+  EXPECT_EQ(keys, expected);
+}
+
+TEST(Report, EveryKnownMetricPathResolvesToANumberOrNull) {
+  const RunFacts facts = failover_run();
+  const json report = report_for(facts);
+  for (const auto& path : known_metric_paths(facts.regions, facts.replicas)) {
+    const json pointer_target = report.at(json::json_pointer("/" + [&] {
+      std::string p = path;
+      std::replace(p.begin(), p.end(), '.', '/');
+      return p;
+    }()));
+    EXPECT_TRUE(pointer_target.is_number() || pointer_target.is_null()) << path;
+  }
+}
+
+TEST(Report, RecordsRunIdentityAndCounts) {
+  const json report = report_for(failover_run());
+  EXPECT_EQ(report["scenario"], "hand-written");
+  EXPECT_EQ(report["seed"], 7u);
+  EXPECT_EQ(report["simulated_s"], 5.0);
+  EXPECT_EQ(report["ops"]["write"],
+            (json{{"attempted", 6}, {"ok", 4}, {"failed", 1}, {"timed_out", 1}}));
+  EXPECT_EQ(report["ops"]["read"],
+            (json{{"attempted", 0}, {"ok", 0}, {"failed", 0}, {"timed_out", 0}}));
+  EXPECT_EQ(report["run"], run_section());
+}
+
+TEST(Report, LatencyCoversAcknowledgedOperationsOnly) {
+  const json report = report_for(failover_run());
+  const json& write = report["latency_ms"]["write"];
+  EXPECT_EQ(write["max"], 100.0);
+  EXPECT_EQ(write["mean"], 40.0);  // (10 + 20 + 30 + 100) / 4; the 1 s timeout is excluded
+  EXPECT_NEAR(write["p50"].get<double>(), 20.0, 20.0 * 0.005);
+  EXPECT_EQ(write["p99"], 100.0);  // rank 4 of 4: the exact max
+  for (const char* stat : {"p50", "p90", "p99", "p999", "max", "mean"}) {
+    EXPECT_TRUE(report["latency_ms"]["read"][stat].is_null()) << stat;
+  }
+}
+
+TEST(Report, LatencyIsBrokenDownByClientRegion) {
+  const json report = report_for(failover_run());
+  const json& by_region = report["latency_ms"]["by_region"];
+  EXPECT_EQ(by_region["us-east-1"]["write"]["max"], 30.0);
+  EXPECT_EQ(by_region["us-east-1"]["write"]["mean"], 20.0);
+  EXPECT_EQ(by_region["eu-west-1"]["write"]["max"], 100.0);
+  EXPECT_TRUE(by_region["eu-west-1"]["read"]["p50"].is_null());
+}
+
+TEST(Report, SummarisesLagAvailabilityLossAndRecovery) {
+  const json report = report_for(failover_run());
+  EXPECT_EQ(report["replication_lag_ms"]["us-east-1-0"],
+            (json{{"p50", 0.0}, {"p99", 1000.0}, {"max", 1000.0}}));
+  EXPECT_EQ(report["replication_lag_ms"]["eu-west-1-0"]["p50"], 1.5);
+
+  EXPECT_EQ(report["availability"]["write"], 0.666667);
+  EXPECT_TRUE(report["availability"]["read"].is_null());
+
+  EXPECT_EQ(report["data_loss"], (json{{"acknowledged_writes_lost", 1}, {"rpo_ms", 600.0}}));
+
+  EXPECT_EQ(report["failover_count"], 1);
+  EXPECT_EQ(report["failovers"],
+            json::parse(R"([{"time_s":2.5,"from":"us-east-1-0","to":"eu-west-1-0","epoch":2}])"));
+
+  // Writes invoked from 2 s on: the failed one (2.1 s) does not count, the 2.9 s one acks at 3 s.
+  EXPECT_EQ(report["rto_ms"], 1000.0);
+  EXPECT_EQ(report["recovery"], json::parse(R"([{"fault":"region_outage us-east-1",
+      "start_s":2.0,"end_s":4.0,"rto_ms":1000.0,"recovered":true}])"));
+  EXPECT_EQ(report["faults"].size(), 2u);
+  EXPECT_EQ(report["faults"][1], json::parse(R"({"description":"link_latency us-east-1 eu-west-1",
+      "start_s":0.5,"end_s":0.8})"));
+}
+
+TEST(Report, UnknownFailoverSourceAndOpenFaultAreNull) {
+  FactsBuilder b;
+  b.failover(1000, std::nullopt, 1, 4);
+  b.fault("partition", 500, std::nullopt, true);
+  const json report = report_for(b.facts());
+  EXPECT_TRUE(report["failovers"][0]["from"].is_null());
+  EXPECT_TRUE(report["faults"][0]["end_s"].is_null());
+  EXPECT_TRUE(report["recovery"][0]["end_s"].is_null());
+  EXPECT_TRUE(report["recovery"][0]["rto_ms"].is_null());
+  EXPECT_EQ(report["recovery"][0]["recovered"], false);
+  EXPECT_TRUE(report["rto_ms"].is_null());
+}
+
+TEST(Report, EmptyRunHasNullStatisticsAndEmptyLists) {
+  FactsBuilder b;
+  const json report = report_for(b.facts());
+  EXPECT_TRUE(report["latency_ms"]["write"]["p50"].is_null());
+  EXPECT_TRUE(report["availability"]["write"].is_null());
+  EXPECT_TRUE(report["replication_lag_ms"]["us-east-1-0"]["max"].is_null());
+  EXPECT_TRUE(report["failovers"].is_array());
+  EXPECT_TRUE(report["failovers"].empty());
+  EXPECT_TRUE(report["recovery"].is_array());
+  EXPECT_TRUE(report["slo"].is_array());
+  EXPECT_TRUE(report["rto_ms"].is_null());
+  EXPECT_EQ(report["data_loss"]["rpo_ms"], 0.0);
+}
+
+TEST(Report, RoundsFloatsToTheMicrosecond) {
+  FactsBuilder b;
+  b.simulated_s(1.23456);
+  b.write(0, 1, OpOutcome::kOk, 1, version(1, 1));
+  b.write(0, 1, OpOutcome::kOk, 2, version(1, 2));
+  b.write(0, 2, OpOutcome::kOk, 3, version(1, 3));
+  b.write(0, 2, OpOutcome::kFailed, 3, version(0, 0));
+  b.facts().lag.lag_ms = {{0.1234567}, {-0.0001}};
+  const json report = report_for(b.facts());
+
+  EXPECT_EQ(report["simulated_s"], 1.235);
+  EXPECT_EQ(report["latency_ms"]["write"]["mean"], 1.333);
+  EXPECT_EQ(report["replication_lag_ms"]["us-east-1-0"]["max"], 0.123);
+  EXPECT_EQ(report["availability"]["write"], 0.75);
+  const std::string text = report.dump();
+  EXPECT_NE(text.find("\"mean\":1.333,"), std::string::npos);
+  EXPECT_EQ(text.find("1.3333"), std::string::npos);
+  EXPECT_EQ(text.find("-0.0"), std::string::npos);  // -0.0001 rounds to 0, not -0
+}
+
+TEST(Report, IsIdenticalForTheSameFacts) {
+  const std::vector<SloSpec> slos = {{"p99", "latency_ms.write.p99", "<", 50}};
+  EXPECT_EQ(report_for(failover_run(), slos).dump(), report_for(failover_run(), slos).dump());
+}
+
+TEST(Report, SummaryNamesTheFailingSlo) {
+  const json report =
+      report_for(failover_run(), {{"no loss", "data_loss.acknowledged_writes_lost", "==", 0},
+                                  {"fast writes", "latency_ms.write.p50", "<", 50}});
+  const std::string summary = render_summary(report);
+  EXPECT_NE(summary.find("FAIL  no loss"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("PASS  fast writes"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("1 of 2 held"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("us-east-1-0 -> eu-west-1-0"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("RPO 600.000 ms"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("66.6667%"), std::string::npos) << summary;
+  const auto lines = std::count(summary.begin(), summary.end(), '\n');
+  EXPECT_GE(lines, 15);
+  EXPECT_LE(lines, 25);
+}
+
+TEST(Report, SummaryExplainsMissingRecovery) {
+  FactsBuilder b;
+  b.fault("partition", 500, std::nullopt, true);
+  const std::string summary = render_summary(report_for(b.facts()));
+  EXPECT_NE(summary.find("not recovered"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("n/a"), std::string::npos) << summary;
+}
+
+TEST(Report, TimeseriesCsvHasAHeaderAndOneRowPerSample) {
+  RunFacts facts = failover_run();
+  facts.lag.lag_ms[1][1] = std::numeric_limits<double>::quiet_NaN();
+  const std::string csv = render_timeseries_csv(facts);
+  std::istringstream in(csv);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(lines[0], "time_s,primary,lag_ms.us-east-1-0,lag_ms.eu-west-1-0");
+  EXPECT_EQ(lines[1], "0.000,us-east-1-0,0.000,1.500");
+  EXPECT_EQ(lines[2], "1.000,us-east-1-0,0.000,");  // unknown lag: empty cell
+  EXPECT_EQ(lines[3], "2.000,,0.000,1000.000");     // no primary: empty cell
+  EXPECT_EQ(lines[4], "3.000,eu-west-1-0,1000.000,0.000");
+}
+
+TEST(Report, TimeseriesCsvOfARunWithoutSamplesIsJustTheHeader) {
+  FactsBuilder b;
+  EXPECT_EQ(render_timeseries_csv(b.facts()),
+            "time_s,primary,lag_ms.us-east-1-0,lag_ms.eu-west-1-0\n");
+}
+
+// --- SLO evaluation ----------------------------------------------------------------------------
+
+json slo_result(const std::string& metric, const std::string& op, double limit) {
+  const json report = report_for(failover_run(), {{"slo", metric, op, limit}});
+  return report["slo"][0];
+}
+
+TEST(Slo, EachComparisonIsEvaluatedAgainstTheReportedValue) {
+  // latency_ms.write.max is 100.000.
+  const std::string metric = "latency_ms.write.max";
+  EXPECT_TRUE(slo_result(metric, "<", 100.001)["ok"]);
+  EXPECT_FALSE(slo_result(metric, "<", 100)["ok"]);
+  EXPECT_TRUE(slo_result(metric, "<=", 100)["ok"]);
+  EXPECT_FALSE(slo_result(metric, "<=", 99.999)["ok"]);
+  EXPECT_TRUE(slo_result(metric, ">", 99.999)["ok"]);
+  EXPECT_FALSE(slo_result(metric, ">", 100)["ok"]);
+  EXPECT_TRUE(slo_result(metric, ">=", 100)["ok"]);
+  EXPECT_FALSE(slo_result(metric, ">=", 100.001)["ok"]);
+  EXPECT_TRUE(slo_result(metric, "==", 100)["ok"]);
+  EXPECT_FALSE(slo_result(metric, "==", 100.001)["ok"]);
+}
+
+TEST(Slo, ResultEchoesTheSpecAndValue) {
+  const json result = slo_result("data_loss.acknowledged_writes_lost", "==", 0);
+  EXPECT_EQ(result, json::parse(R"({"name":"slo","metric":"data_loss.acknowledged_writes_lost",
+      "op":"==","value":1,"limit":0.0,"ok":false})"));
+}
+
+TEST(Slo, ComparesAgainstTheRoundedValueAndTheExactLimit) {
+  // availability.write is 4/6 = 0.666667 as reported; the limit is not rounded.
+  EXPECT_TRUE(slo_result("availability.write", ">=", 0.666667)["ok"]);
+  EXPECT_FALSE(slo_result("availability.write", ">=", 0.6666671)["ok"]);
+  EXPECT_EQ(slo_result("availability.write", ">=", 0.6666671)["limit"], 0.6666671);
+}
+
+TEST(Slo, NullMetricFails) {
+  for (const char* op : {"<", "<=", ">", ">=", "=="}) {
+    const json result = slo_result("latency_ms.read.p99", op, 1e9);  // no reads
+    EXPECT_TRUE(result["value"].is_null()) << op;
+    EXPECT_FALSE(result["ok"]) << op;
+  }
+}
+
+TEST(Slo, UnknownMetricFails) {
+  const json result = slo_result("latency_ms.write.p75", "<", 1e9);
+  EXPECT_TRUE(result["value"].is_null());
+  EXPECT_FALSE(result["ok"]);
+  EXPECT_FALSE(slo_result("latency_ms.write", "<", 1e9)["ok"]);  // an object, not a number
+  EXPECT_FALSE(slo_result("run.wall_clock_s", "<", 1e9)["ok"]);  // not a measured value
+}
+
+TEST(Slo, UnknownComparisonIsRejected) {
+  EXPECT_THROW(report_for(failover_run(), {{"bad", "rto_ms", "!=", 1}}), std::invalid_argument);
+  EXPECT_THROW(report_for(failover_run(), {{"bad", "no.such.metric", "=>", 1}}),
+               std::invalid_argument);
+}
+
+TEST(Slo, ResolvesRegionAndReplicaNamesWithDashes) {
+  EXPECT_EQ(slo_result("latency_ms.by_region.eu-west-1.write.max", "==", 100)["value"], 100.0);
+  EXPECT_EQ(slo_result("replication_lag_ms.eu-west-1-0.max", "==", 1000)["ok"], true);
+  EXPECT_EQ(lookup_metric(report_for(failover_run()), "rto_ms"), 1000.0);
+  EXPECT_FALSE(lookup_metric(report_for(failover_run()), "").has_value());
+}
+
+TEST(Slo, AllHeldOnlyWhenEverySloHeld) {
+  const RunFacts facts = failover_run();
+  EXPECT_TRUE(all_slos_held(report_for(facts)));  // no SLOs: nothing failed
+  EXPECT_TRUE(all_slos_held(report_for(facts, {{"a", "rto_ms", "<", 2000}})));
+  EXPECT_FALSE(all_slos_held(
+      report_for(facts, {{"a", "rto_ms", "<", 2000}, {"b", "failover_count", "==", 0}})));
+}
+
+}  // namespace
+}  // namespace cutover::analysis
