@@ -38,8 +38,8 @@ void run_event_loop(simgrid::s4u::Mailbox* mailbox, LocalEventQueue& queue, OnPa
   }
   auto deliver = [&](std::unique_ptr<Packet> packet) {
     if (packet->extra_delay > models::Duration::zero()) {
-      queue.push(sim_now() + packet->extra_delay,
-                 HeldPacket{std::shared_ptr<Packet>(packet.release())});
+      const models::TimePoint due = sim_now() + packet->extra_delay;  // before the move below
+      queue.push(due, HeldPacket{std::shared_ptr<Packet>(std::move(packet))});
     } else {
       on_packet(std::move(packet));
     }
@@ -57,6 +57,7 @@ void run_event_loop(simgrid::s4u::Mailbox* mailbox, LocalEventQueue& queue, OnPa
       // network. Re-arm every receive that failed.
       for (std::size_t slot = 0; slot < kReceiveSlots; ++slot) {
         if (pending[slot]->get_state() == sg4::Activity::State::FAILED) {
+          incoming[slot] = nullptr;
           pending[slot] = mailbox->get_async<Packet>(&incoming[slot]);
         }
       }
@@ -64,10 +65,13 @@ void run_event_loop(simgrid::s4u::Mailbox* mailbox, LocalEventQueue& queue, OnPa
     }
     if (ready >= 0) {
       const auto slot = static_cast<std::size_t>(ready);
-      std::unique_ptr<Packet> packet(incoming[slot]);
+      // A receive can also end without data when its transfer failed on a link cut; the
+      // sender's clean-up already freed that payload, so only a finished one is ours.
+      const bool finished = pending[slot]->get_state() == sg4::Activity::State::FINISHED;
+      Packet* received = incoming[slot];
       incoming[slot] = nullptr;
       pending[slot] = mailbox->get_async<Packet>(&incoming[slot]);  // re-arm before handling
-      deliver(std::move(packet));
+      if (finished && received != nullptr) deliver(std::unique_ptr<Packet>(received));
       continue;
     }
     const models::TimePoint now = sim_now();

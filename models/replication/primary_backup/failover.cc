@@ -25,7 +25,25 @@ Epoch election_epoch(Epoch current) { return Epoch(std::max<std::uint64_t>(curre
 
 void PrimaryBackup::arm_failover_timer(Context& ctx) {
   if (!config_.automatic_failover) return;
+  if (role_ == Role::kCandidate) {
+    // A round that ended without a winner backs off by a random part of a whole failover
+    // timeout: candidates that retry closer together than a round trip split the vote again.
+    const auto backoff = Duration(static_cast<Duration::rep>(
+        ctx.rng().uniform_below(static_cast<std::uint64_t>(config_.failover_timeout.count()))));
+    ctx.set_timer(kFailoverTimer, config_.failover_timeout + backoff);
+    return;
+  }
   ctx.set_timer(kFailoverTimer, config_.failover_timeout + failover_jitter(config_, ctx));
+}
+
+bool PrimaryBackup::should_yield_to(NodeId candidate, const VoteRequest& request,
+                                    const Storage& storage) const {
+  // Backups lose the primary at nearly the same moment and would split the vote. A candidate
+  // steps aside for a better one: a more up-to-date log, or an equal log and a lower node id.
+  // So the most up-to-date reachable backup is the one promoted, usually in one round.
+  if (request.last_epoch != storage.last_epoch()) return request.last_epoch > storage.last_epoch();
+  if (request.last_index != storage.last_index()) return request.last_index > storage.last_index();
+  return candidate < config_.self;
 }
 
 bool PrimaryBackup::lease_holds(TimePoint now) const {
@@ -96,6 +114,12 @@ void PrimaryBackup::on_vote_request(NodeId from, const VoteRequest& request, Con
   if (request.pre_vote) {
     const bool grant = request.epoch > epoch_ && !lease_holds(now) && log_ok;
     ctx.send(from, VoteResponse{.epoch = request.epoch, .granted = grant, .pre_vote = true});
+    if (grant && role_ == Role::kCandidate && pre_voting_ &&
+        should_yield_to(from, request, ctx.storage())) {
+      role_ = Role::kBackup;
+      votes_.clear();
+      arm_failover_timer(ctx);
+    }
     return;
   }
   if (request.epoch < epoch_ || lease_holds(now)) {

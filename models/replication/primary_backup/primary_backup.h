@@ -83,9 +83,9 @@ class PrimaryBackup final : public Protocol {
   struct Progress {
     NodeId node;
     LogIndex next_index{1};
-    LogIndex match_index;    // durable on the backup, confirmed in this epoch
+    LogIndex match_index;  // durable on the backup, confirmed in this epoch
     std::uint32_t inflight = 0;
-    bool probing = true;     // true: one append per heartbeat until the backup answers
+    bool probing = true;  // true: one append per heartbeat until the backup answers
     TimePoint last_heard{};
     bool in_sync = true;
   };
@@ -94,12 +94,12 @@ class PrimaryBackup final : public Protocol {
     ClientId client;
     RequestId request;
   };
-  struct PendingReply {  // a message that may only leave once storage is durable
+  struct PendingReply {      // a message that may only leave once storage is durable
     std::uint64_t sequence;  // durable through this write sequence first
     NodeId to;
     Message message;
   };
-  struct DurableMark {   // log length right after a write with this sequence
+  struct DurableMark {  // log length right after a write with this sequence
     std::uint64_t sequence;
     LogIndex last_index;
   };
@@ -132,6 +132,7 @@ class PrimaryBackup final : public Protocol {
   void on_vote_response(NodeId from, const VoteResponse& response, Context& ctx);
   bool candidate_log_is_current(const VoteRequest& request, const Storage& storage) const;
   bool lease_holds(TimePoint now) const;
+  bool should_yield_to(NodeId candidate, const VoteRequest& request, const Storage& storage) const;
   void arm_failover_timer(Context& ctx);
 
   // --- storage and apply ---
