@@ -22,7 +22,8 @@ class SimContext final : public models::Context {
 
   models::TimePoint now() const override { return sim_now(); }
   void send(models::NodeId to, models::Message message) override {
-    outbox_.push_back(Outgoing{.to_node = to, .packet = Packet{.from = self(), .body = std::move(message)}});
+    outbox_.push_back(
+        Outgoing{.to_node = to, .packet = Packet{.from = self(), .body = std::move(message)}});
   }
   void reply(models::ClientId to, const models::ClientReply& reply) override {
     outbox_.push_back(Outgoing{.to_client = to, .packet = Packet{.from = self(), .body = reply}});
@@ -82,8 +83,9 @@ class NodeLoop {
         runtime_(runtime),
         resources_(world.scenario().node),
         cpu_rng_(world.fork_rng("cpu/" + runtime.name + "/" + std::to_string(runtime.incarnation))),
-        context_(world, runtime, queue_,
-                 world.fork_rng("node/" + runtime.name + "/" + std::to_string(runtime.incarnation))),
+        context_(
+            world, runtime, queue_,
+            world.fork_rng("node/" + runtime.name + "/" + std::to_string(runtime.incarnation))),
         protocol_(make_protocol(world.scenario(), runtime.id)),
         core_free_at_(resources_.cores, models::TimePoint{}) {}
 
@@ -92,8 +94,7 @@ class NodeLoop {
     handle([&] { protocol_->on_start(context_); });
     run_event_loop(
         runtime_.mailbox, queue_, [&](std::unique_ptr<Packet> packet) { on_packet(*packet); },
-        [&](LocalEvent&& event) { on_event(std::move(event)); },
-        [&] { return !world_.failure(); });
+        [&](LocalEvent&& event) { on_event(std::move(event)); }, [&] { return !world_.failure(); });
   }
 
   ~NodeLoop() { runtime_.live = nullptr; }
@@ -112,7 +113,8 @@ class NodeLoop {
 
   void on_event(LocalEvent&& event) {
     if (auto* timer = std::get_if<TimerFired>(&event)) {
-      if (queue_.timer_is_current(*timer)) handle([&] { protocol_->on_timer(timer->id, context_); });
+      if (queue_.timer_is_current(*timer))
+        handle([&] { protocol_->on_timer(timer->id, context_); });
     } else if (auto* synced = std::get_if<DiskSynced>(&event)) {
       on_disk_synced(synced->token);
     } else if (auto* done = std::get_if<CpuDone>(&event)) {

@@ -6,12 +6,13 @@
 // Why several receives: SimGrid matches a put with a pending get at once, and that pair then
 // takes the put's whole path latency. With a single pending get, a message from a far region
 // (70 ms) holds the get while a message from the same rack arrives and waits behind it
-// (measured: local reads at 26 ms instead of 0.6 ms). With kReceiveSlots gets, up to that many
-// transfers run side by side; beyond that, the permanent receiver keeps the rest flowing
-// into the mailbox's done list, which the next posted get drains first.
+// (measured: local reads at 26 ms instead of 0.6 ms). So after every wake-up the loop makes
+// sure kSpareReceives gets are still unmatched, growing the set as more transfers are in
+// flight to this actor at once (up to kMaxReceives; beyond that, transfers still complete into
+// the mailbox's done list and are picked up by the next posted get, a little late).
 #pragma once
 
-#include <array>
+#include <deque>
 #include <memory>
 #include <vector>
 
@@ -30,12 +31,17 @@ template <typename OnPacket, typename OnEvent, typename KeepGoing>
 void run_event_loop(simgrid::s4u::Mailbox* mailbox, LocalEventQueue& queue, OnPacket&& on_packet,
                     OnEvent&& on_event, KeepGoing&& keep_going) {
   namespace sg4 = simgrid::s4u;
-  constexpr std::size_t kReceiveSlots = 16;
-  std::array<Packet*, kReceiveSlots> incoming{};
+  constexpr unsigned kSpareReceives = 4;
+  constexpr std::size_t kMaxReceives = 4096;
+  std::deque<Packet*> incoming;  // deque: the gets hold addresses of its elements
   std::vector<sg4::CommPtr> pending;
-  for (std::size_t slot = 0; slot < kReceiveSlots; ++slot) {
-    pending.push_back(mailbox->get_async<Packet>(&incoming[slot]));
-  }
+  auto keep_spare_receives = [&] {
+    // Mailbox::size() counts our gets that no transfer has matched yet.
+    while (mailbox->size() < kSpareReceives && pending.size() < kMaxReceives) {
+      incoming.push_back(nullptr);
+      pending.push_back(mailbox->get_async<Packet>(&incoming.back()));
+    }
+  };
   auto deliver = [&](std::unique_ptr<Packet> packet) {
     if (packet->extra_delay > models::Duration::zero()) {
       const models::TimePoint due = sim_now() + packet->extra_delay;  // before the move below
@@ -45,6 +51,7 @@ void run_event_loop(simgrid::s4u::Mailbox* mailbox, LocalEventQueue& queue, OnPa
     }
   };
   while (keep_going()) {
+    keep_spare_receives();
     double timeout = -1;  // wait for a packet only
     if (!queue.empty()) {
       timeout = std::max(0.0, models::to_seconds(queue.next_time()) - sg4::Engine::get_clock());
@@ -55,7 +62,7 @@ void run_event_loop(simgrid::s4u::Mailbox* mailbox, LocalEventQueue& queue, OnPa
     } catch (const simgrid::NetworkFailureException&) {
       // A sender's link or host failed mid-transfer: that packet is lost, as on a real
       // network. Re-arm every receive that failed.
-      for (std::size_t slot = 0; slot < kReceiveSlots; ++slot) {
+      for (std::size_t slot = 0; slot < pending.size(); ++slot) {
         if (pending[slot]->get_state() == sg4::Activity::State::FAILED) {
           incoming[slot] = nullptr;
           pending[slot] = mailbox->get_async<Packet>(&incoming[slot]);
