@@ -22,21 +22,14 @@ World::World(const Scenario& scenario, std::uint64_t seed, Platform platform)
   const std::size_t regions = scenario.topology.regions.size();
   for (const Region& region : scenario.topology.regions) facts_.regions.push_back(region.name);
   for (std::size_t i = 0; i < scenario.workloads.size(); ++i) {
-    clients_.push_back(ClientEndpoint{.mailbox = sg4::Mailbox::by_name("clients/" + std::to_string(i)),
-                                      .region = region_index(scenario.workloads[i].region)});
+    clients_.push_back(
+        ClientEndpoint{.mailbox = sg4::Mailbox::by_name("clients/" + std::to_string(i)),
+                       .region = region_index(scenario.workloads[i].region)});
   }
   extra_.assign(regions, std::vector<models::Duration>(regions, models::Duration::zero()));
   facts_.scenario = scenario.name;
   facts_.seed = seed;
   facts_.replicas = names;
-}
-
-std::uint32_t World::region_index(const std::string& name) const {
-  const auto& regions = scenario_.topology.regions;
-  for (std::size_t i = 0; i < regions.size(); ++i) {
-    if (regions[i].name == name) return static_cast<std::uint32_t>(i);
-  }
-  throw std::invalid_argument("unknown region " + name);  // the loader refuses this earlier
 }
 
 void World::send(sg4::Mailbox* to, std::uint32_t from_region, std::uint32_t to_region,
@@ -59,15 +52,14 @@ void World::record_trace(models::NodeId node, const models::TraceEvent& event,
     if (epoch == event.epoch && holder != node &&
         scenario_.protocol.primary_backup.failover_mode == FailoverMode::kAutomatic) {
       fail(InvariantFailure{nodes_[node.value]->name, models::to_seconds(at),
-                            "two primaries in epoch " + std::to_string(event.epoch.value) +
-                                ": " + nodes_[holder.value]->name + " and " +
-                                nodes_[node.value]->name});
+                            "two primaries in epoch " + std::to_string(event.epoch.value) + ": " +
+                                nodes_[holder.value]->name + " and " + nodes_[node.value]->name});
     }
   }
   primary_of_epoch_.emplace_back(event.epoch, node);
   if (event.epoch.value <= 1) return;  // the initial primary taking office is no failover
-  facts_.failovers.push_back(analysis::FailoverRecord{
-      .at = at, .from = event.other, .to = node, .epoch = event.epoch});
+  facts_.failovers.push_back(
+      analysis::FailoverRecord{.at = at, .from = event.other, .to = node, .epoch = event.epoch});
 }
 
 void World::fail(const InvariantFailure& failure) {

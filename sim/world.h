@@ -27,8 +27,8 @@ struct NodeRuntime {
   std::uint32_t region = 0;
   simgrid::s4u::Host* host = nullptr;
   simgrid::s4u::Mailbox* mailbox = nullptr;
-  models::Storage storage;                       // survives crashes; crash() drops unsynced
-  const models::Protocol* live = nullptr;        // the running incarnation, for observers
+  models::Storage storage;                 // survives crashes; crash() drops unsynced
+  const models::Protocol* live = nullptr;  // the running incarnation, for observers
   std::uint32_t incarnation = 0;
 };
 
@@ -57,7 +57,9 @@ class World {
   std::vector<std::unique_ptr<NodeRuntime>>& nodes() { return nodes_; }
   NodeRuntime& node(models::NodeId id) { return *nodes_.at(id.value); }
   const ClientEndpoint& client(models::ClientId id) const { return clients_.at(id.value); }
-  std::uint32_t region_index(const std::string& name) const;
+  std::uint32_t region_index(const std::string& name) const {
+    return sim::region_index(scenario_.topology, name);
+  }
 
   // Sends one packet, fire-and-forget; the receiver owns and frees it. A dead link or host
   // loses it silently, as a real network would.

@@ -9,7 +9,7 @@ namespace {
 
 using LinkInRoute = sg4::LinkInRoute;
 
-constexpr double kHostSpeedFlops = 1e9;           // unused: CPU time is modelled by the node
+constexpr double kHostSpeedFlops = 1e9;              // unused: CPU time is modelled by the node
 constexpr double kControlBandwidthBytesPerS = 1e12;  // observer traffic must cost nothing
 
 double bytes_per_s(double mbps) { return mbps * 1e6 / 8.0; }
@@ -37,7 +37,7 @@ sg4::Host* add_host(sg4::NetZone* zone, const std::string& name, double nic_byte
 void configure_engine() {
   sg4::Engine::set_config("network/latency-factor", 1.0);
   sg4::Engine::set_config("network/bandwidth-factor", 1.0);
-  sg4::Engine::set_config("network/TCP-gamma", 0.0);   // no TCP window cap
+  sg4::Engine::set_config("network/TCP-gamma", 0.0);       // no TCP window cap
   sg4::Engine::set_config("network/crosstraffic", false);  // one-way cuts stay one-way
   xbt_log_control_set("root.thres:critical");
 }
@@ -46,7 +46,7 @@ Platform build_platform(const Topology& topology, const NodeResources& node) {
   Platform platform;
   auto* world = sg4::create_full_zone("world");
   std::vector<RegionZone> zones;
-  std::uint32_t region_index = 0;
+  std::uint32_t region_number = 0;
   for (const Region& region : topology.regions) {
     auto* zone = sg4::create_star_zone(region.name);
     zone->set_parent(world);
@@ -54,15 +54,15 @@ Platform build_platform(const Topology& topology, const NodeResources& node) {
     const double nic_latency_s = seconds(region.intra_rtt_ms) / 4.0;
     const double nic_bandwidth = bytes_per_s(node.nic_bandwidth_mbps);
     for (std::uint32_t i = 0; i < region.nodes; ++i) {
-      platform.node_hosts.push_back(add_host(zone, region.name + "-" + std::to_string(i),
-                                             nic_bandwidth, nic_latency_s));
-      platform.node_region.push_back(region_index);
+      platform.node_hosts.push_back(
+          add_host(zone, region.name + "-" + std::to_string(i), nic_bandwidth, nic_latency_s));
+      platform.node_region.push_back(region_number);
     }
     platform.client_hosts.push_back(
         add_host(zone, "clients@" + region.name, nic_bandwidth, nic_latency_s));
     zones.push_back({zone, zone->create_router(region.name + "_gw")});
     zone->seal();
-    ++region_index;
+    ++region_number;
   }
   auto* control = sg4::create_star_zone("control");
   control->set_parent(world);
@@ -72,15 +72,9 @@ Platform build_platform(const Topology& topology, const NodeResources& node) {
 
   const std::size_t n = topology.regions.size();
   platform.wan.assign(n, std::vector<sg4::SplitDuplexLink*>(n, nullptr));
-  auto index_of = [&](const std::string& name) {
-    for (std::size_t i = 0; i < n; ++i) {
-      if (topology.regions[i].name == name) return i;
-    }
-    return n;  // the loader guarantees every link names known regions
-  };
   for (const Link& link : topology.links) {
-    const std::size_t a = index_of(link.region_a);
-    const std::size_t b = index_of(link.region_b);
+    const std::size_t a = region_index(topology, link.region_a);
+    const std::size_t b = region_index(topology, link.region_b);
     // Host-to-host one way = NIC (intra_a/4) + WAN + NIC (intra_b/4) = rtt / 2.
     const double wan_latency_s = seconds(link.rtt_ms) / 2.0 -
                                  seconds(topology.regions[a].intra_rtt_ms) / 4.0 -
@@ -88,14 +82,13 @@ Platform build_platform(const Topology& topology, const NodeResources& node) {
     auto* wan = world->create_split_duplex_link(link.region_a + "<->" + link.region_b,
                                                 bytes_per_s(link.bandwidth_mbps));
     wan->set_latency(wan_latency_s < 0 ? 0.0 : wan_latency_s);
-    world->add_route(zones[a].zone->get_netpoint(), zones[b].zone->get_netpoint(),
-                     zones[a].gateway, zones[b].gateway,
-                     {LinkInRoute(wan, LinkInRoute::Direction::UP)}, true);
+    world->add_route(zones[a].zone->get_netpoint(), zones[b].zone->get_netpoint(), zones[a].gateway,
+                     zones[b].gateway, {LinkInRoute(wan, LinkInRoute::Direction::UP)}, true);
     platform.wan[a][b] = platform.wan[b][a] = wan;
   }
   for (std::size_t r = 0; r < n; ++r) {
-    auto* link = world->create_link("control<->" + topology.regions[r].name,
-                                    kControlBandwidthBytesPerS);
+    auto* link =
+        world->create_link("control<->" + topology.regions[r].name, kControlBandwidthBytesPerS);
     link->set_latency(0.0);
     world->add_route(control->get_netpoint(), zones[r].zone->get_netpoint(), control_gateway,
                      zones[r].gateway, {LinkInRoute(link)}, true);

@@ -1,6 +1,15 @@
 #include "sim/scenario/scenario.h"
 
+#include <stdexcept>
+
 namespace cutover::sim {
+
+std::uint32_t region_index(const Topology& topology, const std::string& name) {
+  for (std::size_t i = 0; i < topology.regions.size(); ++i) {
+    if (topology.regions[i].name == name) return static_cast<std::uint32_t>(i);
+  }
+  throw std::invalid_argument("unknown region " + name);
+}
 
 std::vector<std::string> replica_names(const Topology& topology) {
   std::vector<std::string> names;

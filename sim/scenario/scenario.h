@@ -123,6 +123,10 @@ struct Scenario {
   std::vector<Slo> slos;
 };
 
+// Index of the region called `name` in topology.regions. REQUIRES: it exists (the loader
+// refuses scenarios naming unknown regions); throws std::invalid_argument otherwise.
+std::uint32_t region_index(const Topology& topology, const std::string& name);
+
 // Replica names are "<region>-<i>", numbered in region order; NodeId i is the i-th of them.
 std::vector<std::string> replica_names(const Topology& topology);
 

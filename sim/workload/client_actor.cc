@@ -45,8 +45,8 @@ class Target {
   }
   NodeId current() const { return candidates_[position_]; }
   void move_to(NodeId node) {
-    position_ = static_cast<std::size_t>(
-        std::find(candidates_.begin(), candidates_.end(), node) - candidates_.begin());
+    position_ = static_cast<std::size_t>(std::find(candidates_.begin(), candidates_.end(), node) -
+                                         candidates_.begin());
   }
   // Only the first failure reported against the current target moves it.
   void failed(NodeId node) {
@@ -61,19 +61,24 @@ class Target {
 class ClientLoop {
  public:
   ClientLoop(World& world, models::ClientId id)
+      : ClientLoop(world, id, nearest_first(world, world.client(id).region)) {}
+
+ private:
+  ClientLoop(World& world, models::ClientId id, const std::vector<NodeId>& nearest)
       : world_(world),
         id_(id),
         workload_(world.scenario().workloads[id.value]),
         region_(world.client(id).region),
         rng_(world.fork_rng("client/" + std::to_string(id.value))),
-        primary_target_(nearest_first(world, region_), initial_primary(world.scenario())),
-        local_target_(nearest_first(world, region_), nearest_first(world, region_).front()),
+        primary_target_(nearest, initial_primary(world.scenario())),
+        local_target_(nearest, nearest.front()),
         end_of_arrivals_(models::time_at_seconds(world.scenario().duration_s)) {
     if (workload_.key_distribution == KeyDistribution::kZipfian) {
       zipf_.emplace(workload_.key_space, workload_.zipf_exponent);
     }
   }
 
+ public:
   void run() {
     schedule_next_arrival();
     run_event_loop(
@@ -113,14 +118,14 @@ class ClientLoop {
 
   void start_operation() {
     const bool write = rng_.bernoulli(workload_.write_fraction);
-    const models::Key key =
-        zipf_ ? zipf_->sample(rng_) : rng_.uniform_below(workload_.key_space);
-    InFlight op{.request = {.id = {id_, next_sequence_++},
-                            .kind = write ? models::OpKind::kWrite : models::OpKind::kRead,
-                            .key = key,
-                            .value_bytes = workload_.value_bytes,
-                            .allow_backup_read = !write && workload_.read_from == ReadTarget::kLocal},
-                .invoked_at = sim_now()};
+    const models::Key key = zipf_ ? zipf_->sample(rng_) : rng_.uniform_below(workload_.key_space);
+    InFlight op{
+        .request = {.id = {id_, next_sequence_++},
+                    .kind = write ? models::OpKind::kWrite : models::OpKind::kRead,
+                    .key = key,
+                    .value_bytes = workload_.value_bytes,
+                    .allow_backup_read = !write && workload_.read_from == ReadTarget::kLocal},
+        .invoked_at = sim_now()};
     op.local_read = op.request.allow_backup_read;
     op.target = target_of(op).current();
     send(op);

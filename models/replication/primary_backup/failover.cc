@@ -246,18 +246,18 @@ PrimaryBackup::Progress* PrimaryBackup::progress_of(NodeId node) {
   return nullptr;
 }
 
+const PrimaryBackup::Progress* PrimaryBackup::progress_of(NodeId node) const {
+  return const_cast<PrimaryBackup*>(this)->progress_of(node);
+}
+
 LogIndex PrimaryBackup::testing_match_index(NodeId backup) const {
-  for (const Progress& progress : progress_) {
-    if (progress.node == backup) return progress.match_index;
-  }
-  return LogIndex(0);
+  const Progress* progress = progress_of(backup);
+  return progress ? progress->match_index : LogIndex(0);
 }
 
 bool PrimaryBackup::testing_in_sync(NodeId backup) const {
-  for (const Progress& progress : progress_) {
-    if (progress.node == backup) return progress.in_sync;
-  }
-  return false;
+  const Progress* progress = progress_of(backup);
+  return progress != nullptr && progress->in_sync;
 }
 
 void PrimaryBackup::check_invariants(const Storage& storage) const {

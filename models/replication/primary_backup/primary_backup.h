@@ -145,6 +145,7 @@ class PrimaryBackup final : public Protocol {
   void set_commit_index(LogIndex commit, Context& ctx);
   bool committed_entries_are_safe() const;
   Progress* progress_of(NodeId node);
+  const Progress* progress_of(NodeId node) const;
 
   const Config config_;
   Role role_ = Role::kBackup;
