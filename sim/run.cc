@@ -24,16 +24,12 @@ double end_of_run_s(const Scenario& scenario) {
 }
 
 void start_actors(World& world, const RunOptions& options, double end_s) {
-  for (auto& node : world.nodes()) {
-    NodeRuntime* runtime = node.get();
-    sg4::Actor::create(runtime->name, runtime->host, [&world, runtime] {
-      run_node(world, *runtime);
-    })->set_auto_restart(true);
-  }
+  for (auto& node : world.nodes()) start_node(world, *node);
   const Platform& platform = world.platform();
   for (std::size_t i = 0; i < world.scenario().workloads.size(); ++i) {
     const models::ClientId id(static_cast<std::uint32_t>(i));
-    sg4::Actor::create("clients/" + std::to_string(i), platform.client_hosts[world.client(id).region],
+    sg4::Actor::create("clients/" + std::to_string(i),
+                       platform.client_hosts[world.client(id).region],
                        [&world, id] { run_clients(world, id); });
   }
   sg4::Actor::create("faults", platform.observer_host, [&world] { run_fault_controller(world); });
@@ -50,9 +46,6 @@ RunResult run_simulation(const Scenario& scenario, const RunOptions& options) {
   sg4::Engine engine("cutover");
   configure_engine();
   World world(scenario, options.seed, build_platform(scenario.topology, scenario.node));
-  sg4::Host::on_state_change_cb([&world](const sg4::Host& host) {
-    if (!host.is_on()) on_host_down(world, host);
-  });
   const double end_s = end_of_run_s(scenario);
   start_actors(world, options, end_s);
   engine.run_until(end_s);

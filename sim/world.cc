@@ -3,12 +3,18 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "models/core/check.h"
+
 namespace sg4 = simgrid::s4u;
 
 namespace cutover::sim {
 
 World::World(const Scenario& scenario, std::uint64_t seed, Platform platform)
-    : scenario_(scenario), seed_(seed), platform_(std::move(platform)), root_rng_(seed) {
+    : scenario_(scenario),
+      seed_(seed),
+      platform_(std::move(platform)),
+      root_rng_(seed),
+      channels_(platform_.node_hosts.size(), scenario.workloads.size()) {
   const std::vector<std::string> names = replica_names(scenario.topology);
   for (std::size_t i = 0; i < names.size(); ++i) {
     auto runtime = std::make_unique<NodeRuntime>();
@@ -26,18 +32,76 @@ World::World(const Scenario& scenario, std::uint64_t seed, Platform platform)
         ClientEndpoint{.mailbox = sg4::Mailbox::by_name("clients/" + std::to_string(i)),
                        .region = region_index(scenario.workloads[i].region)});
   }
+  regions_out_.assign(regions, 0);
   extra_.assign(regions, std::vector<models::Duration>(regions, models::Duration::zero()));
   facts_.scenario = scenario.name;
   facts_.seed = seed;
   facts_.replicas = names;
 }
 
-void World::send(sg4::Mailbox* to, std::uint32_t from_region, std::uint32_t to_region,
-                 Packet packet) {
-  packet.extra_delay = extra_[from_region][to_region];
+std::optional<std::uint32_t> World::region_of(Endpoint endpoint) const {
+  switch (endpoint.kind) {
+    case Endpoint::Kind::kNode:
+      return nodes_.at(endpoint.id)->region;
+    case Endpoint::Kind::kClient:
+      return clients_.at(endpoint.id).region;
+    case Endpoint::Kind::kControl:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+void World::send(Endpoint to, Packet packet) {
+  sg4::Mailbox* mailbox = nullptr;
+  if (to.kind == Endpoint::Kind::kNode) {
+    const NodeRuntime& node = *nodes_.at(to.id);
+    if (!node.up) return;
+    mailbox = node.mailbox;
+  } else {
+    CUTOVER_CHECK(to.kind == Endpoint::Kind::kClient, "nothing receives at the control endpoint");
+    mailbox = clients_.at(to.id).mailbox;
+  }
+  const std::optional<std::uint32_t> from_region = region_of(packet.from);
+  const std::optional<std::uint32_t> to_region = region_of(to);
+  packet.extra_delay =
+      from_region && to_region ? extra_[*from_region][*to_region] : models::Duration::zero();
+  channels_.stamp(packet.from, to, packet);
   const auto bytes = static_cast<double>(packet_size_bytes(packet));
   auto* owned = new Packet(std::move(packet));
-  to->put_init(owned, bytes)->detach([](void* payload) { delete static_cast<Packet*>(payload); });
+  mailbox->put_init(owned, bytes)->detach([](void* payload) {
+    delete static_cast<Packet*>(payload);
+  });
+}
+
+void World::reset_channels_between(std::uint32_t a, std::uint32_t b) {
+  const auto endpoint_at = [&](std::size_t index) {
+    if (index < nodes_.size()) {
+      return Endpoint{Endpoint::Kind::kNode, static_cast<std::uint32_t>(index)};
+    }
+    if (index < nodes_.size() + clients_.size()) {
+      return Endpoint{Endpoint::Kind::kClient, static_cast<std::uint32_t>(index - nodes_.size())};
+    }
+    return Endpoint{Endpoint::Kind::kControl, 0};
+  };
+  const std::size_t count = channels_.endpoint_count();
+  for (std::size_t from = 0; from < count; ++from) {
+    const std::optional<std::uint32_t> from_region = region_of(endpoint_at(from));
+    if (!from_region || (*from_region != a && *from_region != b)) continue;
+    const std::uint32_t other = *from_region == a ? b : a;
+    for (std::size_t to = 0; to < count; ++to) {
+      if (region_of(endpoint_at(to)) == other) channels_.reset(from, to);
+    }
+  }
+}
+
+void World::reset_channels_to(models::NodeId node) {
+  const std::size_t to = channels_.index(nodes_.at(node.value)->endpoint());
+  for (std::size_t from = 0; from < channels_.endpoint_count(); ++from) channels_.reset(from, to);
+}
+
+void World::reset_channels_from(models::NodeId node) {
+  const std::size_t from = channels_.index(nodes_.at(node.value)->endpoint());
+  for (std::size_t to = 0; to < channels_.endpoint_count(); ++to) channels_.reset(from, to);
 }
 
 void World::add_extra_delay(std::uint32_t a, std::uint32_t b, models::Duration one_way) {

@@ -17,6 +17,7 @@
 #include "models/replication/protocol.h"
 #include "sim/platform/platform_builder.h"
 #include "sim/scenario/scenario.h"
+#include "sim/transport/channels.h"
 #include "sim/transport/packet.h"
 
 namespace cutover::sim {
@@ -30,6 +31,12 @@ struct NodeRuntime {
   models::Storage storage;                 // survives crashes; crash() drops unsynced
   const models::Protocol* live = nullptr;  // the running incarnation, for observers
   std::uint32_t incarnation = 0;
+  // A crash kills the node's process, not its host: packets it sent before dying are already
+  // on the wire and still arrive (an acknowledgement in flight reaches its client), while
+  // packets to a down node are dropped at send.
+  bool up = true;
+  simgrid::s4u::ActorPtr actor;  // the running incarnation
+  Endpoint endpoint() const { return Endpoint{Endpoint::Kind::kNode, id.value}; }
 };
 
 // A workload's clients: one endpoint (mailbox) per workload entry, ClientId = its index.
@@ -61,10 +68,19 @@ class World {
     return sim::region_index(scenario_.topology, name);
   }
 
-  // Sends one packet, fire-and-forget; the receiver owns and frees it. A dead link or host
-  // loses it silently, as a real network would.
-  void send(simgrid::s4u::Mailbox* to, std::uint32_t from_region, std::uint32_t to_region,
-            Packet packet);
+  // Sends one packet from packet.from, fire-and-forget, in order on its channel; the receiver
+  // owns and frees it. A cut link or a down node loses it silently, as a real network would.
+  void send(Endpoint to, Packet packet);
+  Channels& channels() { return channels_; }
+  // Breaks every connection between endpoints of region a and endpoints of region b, both ways.
+  void reset_channels_between(std::uint32_t a, std::uint32_t b);
+  // Breaks every connection into (or out of) the node.
+  void reset_channels_to(models::NodeId node);
+  void reset_channels_from(models::NodeId node);
+
+  // Region outages, for the region's clients (ref-counted: outages may overlap).
+  void set_region_out(std::uint32_t region, bool out) { regions_out_.at(region) += out ? 1 : -1; }
+  bool region_is_out(std::uint32_t region) const { return regions_out_.at(region) > 0; }
 
   // Link-latency faults: extra one-way delay between two regions (both directions).
   void add_extra_delay(std::uint32_t a, std::uint32_t b, models::Duration one_way);
@@ -82,7 +98,11 @@ class World {
   models::Rng root_rng_;
   std::vector<std::unique_ptr<NodeRuntime>> nodes_;
   std::vector<ClientEndpoint> clients_;
+  std::optional<std::uint32_t> region_of(Endpoint endpoint) const;  // none: control
+
   std::vector<std::vector<models::Duration>> extra_;
+  Channels channels_;
+  std::vector<int> regions_out_;
   analysis::RunFacts facts_;
   std::vector<std::pair<models::Epoch, models::NodeId>> primary_of_epoch_;
   std::optional<InvariantFailure> failure_;

@@ -46,13 +46,9 @@ class SimContext final : public models::Context {
   // Carries out queued sends; returns the durability requests for the disk.
   std::vector<models::WriteToken> flush() {
     for (Outgoing& out : outbox_) {
-      if (out.to_node) {
-        NodeRuntime& target = world_.node(*out.to_node);
-        world_.send(target.mailbox, runtime_.region, target.region, std::move(out.packet));
-      } else {
-        const ClientEndpoint& client = world_.client(*out.to_client);
-        world_.send(client.mailbox, runtime_.region, client.region, std::move(out.packet));
-      }
+      const Endpoint to = out.to_node ? world_.node(*out.to_node).endpoint()
+                                      : Endpoint{Endpoint::Kind::kClient, out.to_client->value};
+      world_.send(to, std::move(out.packet));
     }
     outbox_.clear();
     std::vector<models::WriteToken> requests;
@@ -66,7 +62,7 @@ class SimContext final : public models::Context {
     std::optional<models::ClientId> to_client;
     Packet packet;
   };
-  Endpoint self() const { return Endpoint{Endpoint::Kind::kNode, runtime_.id.value}; }
+  Endpoint self() const { return runtime_.endpoint(); }
 
   World& world_;
   NodeRuntime& runtime_;
@@ -92,8 +88,10 @@ class NodeLoop {
   void run() {
     runtime_.live = protocol_.get();
     handle([&] { protocol_->on_start(context_); });
+    InOrderInbox inbox(world_.channels(), runtime_.endpoint());
     run_event_loop(
-        runtime_.mailbox, queue_, [&](std::unique_ptr<Packet> packet) { on_packet(*packet); },
+        runtime_.mailbox, inbox, queue_,
+        [&](std::unique_ptr<Packet> packet) { on_packet(*packet); },
         [&](LocalEvent&& event) { on_event(std::move(event)); }, [&] { return !world_.failure(); });
   }
 
@@ -182,13 +180,32 @@ class NodeLoop {
 
 }  // namespace
 
-void run_node(World& world, NodeRuntime& runtime) {
-  ++runtime.incarnation;
-  // Messages that waited in the mailbox while the host was down belong to a dead process.
-  runtime.mailbox->clear();
-  runtime.mailbox->set_receiver(sg4::Actor::self());
-  NodeLoop loop(world, runtime);
-  loop.run();
+void start_node(World& world, NodeRuntime& runtime) {
+  NodeRuntime* node = &runtime;
+  runtime.actor = sg4::Actor::create(runtime.name, runtime.host, [&world, node] {
+    ++node->incarnation;
+    // Packets that reached the mailbox but no receive before the crash belong to a dead process.
+    node->mailbox->clear();
+    node->mailbox->set_receiver(sg4::Actor::self());
+    NodeLoop loop(world, *node);
+    loop.run();
+  });
+}
+
+void crash_node(World& world, NodeRuntime& runtime) {
+  runtime.up = false;
+  world.reset_channels_to(runtime.id);  // what was on its way in dies with the process
+  runtime.storage.crash();
+  runtime.mailbox->set_receiver(nullptr);
+  if (runtime.actor) runtime.actor->kill();
+  runtime.actor = nullptr;
+}
+
+void restart_node(World& world, NodeRuntime& runtime) {
+  runtime.up = true;
+  // New process, new connections: stragglers of the old incarnation's streams are dropped.
+  world.reset_channels_from(runtime.id);
+  start_node(world, runtime);
 }
 
 }  // namespace cutover::sim

@@ -1,16 +1,18 @@
 // The node actor: the one place where a sans-IO protocol meets SimGrid.
 //
-// One actor per replica host, restarted by SimGrid when its host comes back
-// (auto-restart). Each incarnation rebuilds the protocol from the node's storage, which the
-// host-off callback has already crashed (unsynced writes dropped). The actor runs one event
-// loop over mailbox packets and local events (protocol timers, CPU and disk completions).
+// One actor per replica, running one event loop over mailbox packets and local events
+// (protocol timers, CPU and disk completions). A crash kills the actor (the process), crashes
+// the node's storage (unsynced writes dropped) and leaves the host up, so packets the node had
+// already sent still arrive; a restart starts a new incarnation that rebuilds the protocol from
+// the storage.
 #pragma once
 
 #include "sim/world.h"
 
 namespace cutover::sim {
 
-// Actor body for one incarnation of a node. Returns only after an invariant failure.
-void run_node(World& world, NodeRuntime& runtime);
+void start_node(World& world, NodeRuntime& runtime);
+void crash_node(World& world, NodeRuntime& runtime);
+void restart_node(World& world, NodeRuntime& runtime);
 
 }  // namespace cutover::sim

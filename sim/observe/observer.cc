@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "sim/node/node_actor.h"
 #include "sim/transport/sim_clock.h"
 
 namespace sg4 = simgrid::s4u;
@@ -94,10 +95,17 @@ class FaultController {
     const Fault& fault = world_.scenario().faults[step.fault];
     const int delta = step.begins ? 1 : -1;
     if (const auto* outage = std::get_if<RegionOutage>(&fault.what)) {
+      // The whole region goes dark: its processes die, its network is cut (packets in flight
+      // to and from it are lost) and its clients stop (their users are served by nobody).
       const std::uint32_t region = world_.region_index(outage->region);
       for (const auto& node : world_.nodes()) {
         if (node->region == region) set_host(node->id.value, delta);
       }
+      const auto regions = static_cast<std::uint32_t>(world_.scenario().topology.regions.size());
+      for (std::uint32_t other = 0; other < regions; ++other) {
+        if (other != region) set_link(region, other, delta);
+      }
+      world_.set_region_out(region, step.begins);
     } else if (const auto* partition = std::get_if<Partition>(&fault.what)) {
       for (std::size_t g = 0; g < partition->groups.size(); ++g) {
         for (std::size_t h = g + 1; h < partition->groups.size(); ++h) {
@@ -120,9 +128,9 @@ class FaultController {
   void set_host(std::uint32_t node, int delta) {
     const int before = host_down_[node];
     host_down_[node] += delta;
-    sg4::Host* host = world_.nodes()[node]->host;
-    if (before == 0 && host_down_[node] > 0) host->turn_off();
-    if (before > 0 && host_down_[node] == 0) host->turn_on();
+    NodeRuntime& runtime = *world_.nodes()[node];
+    if (before == 0 && host_down_[node] > 0) crash_node(world_, runtime);
+    if (before > 0 && host_down_[node] == 0) restart_node(world_, runtime);
   }
 
   void set_link(std::uint32_t a, std::uint32_t b, int delta) {
@@ -131,6 +139,9 @@ class FaultController {
     link_down_[b][a] = link_down_[a][b];
     sg4::SplitDuplexLink* link = world_.platform().wan[a][b];
     // Act on both halves: the split-duplex object's own state does not follow them.
+    // Transfers in flight on the link fail: so do their connections, at the cut and again at
+    // the heal (everything sent while it was cut failed too).
+    if ((before == 0) != (link_down_[a][b] == 0)) world_.reset_channels_between(a, b);
     if (before == 0 && link_down_[a][b] > 0) {
       link->get_link_up()->turn_off();
       link->get_link_down()->turn_off();
@@ -144,9 +155,8 @@ class FaultController {
   void promote(const ScriptedPromotion& promotion) {
     for (const auto& node : world_.nodes()) {
       if (node->name != promotion.node) continue;
-      Packet packet{.from = Endpoint{Endpoint::Kind::kControl, 0},
-                    .body = models::AdminCommand{models::PromoteNow{}}};
-      world_.send(node->mailbox, node->region, node->region, std::move(packet));
+      world_.send(node->endpoint(), Packet{.from = Endpoint{Endpoint::Kind::kControl, 0},
+                                           .body = models::AdminCommand{models::PromoteNow{}}});
     }
   }
 
@@ -158,7 +168,7 @@ class FaultController {
 const NodeRuntime* current_primary(World& world) {
   const NodeRuntime* primary = nullptr;
   for (const auto& node : world.nodes()) {
-    if (!node->host->is_on() || node->live == nullptr) continue;
+    if (!node->up || node->live == nullptr) continue;
     const models::NodeView view = node->live->view();
     if (view.role != models::Role::kPrimary) continue;
     if (primary == nullptr || view.epoch > primary->live->view().epoch) primary = node.get();
@@ -201,11 +211,11 @@ void run_sampler(World& world, const SamplerOptions& options) {
     series.times.push_back(at);
     series.primary.push_back(primary ? std::optional(primary->id) : std::nullopt);
     for (const auto& node : world.nodes()) {
-      series.lag_ms[node->id.value].push_back(
-          primary ? lag_ms(primary->storage, node->storage, at)
-                  : std::numeric_limits<double>::quiet_NaN());
+      series.lag_ms[node->id.value].push_back(primary ? lag_ms(primary->storage, node->storage, at)
+                                                      : std::numeric_limits<double>::quiet_NaN());
     }
-    const int percent = static_cast<int>(100.0 * models::to_seconds(at) / models::to_seconds(options.end));
+    const int percent =
+        static_cast<int>(100.0 * models::to_seconds(at) / models::to_seconds(options.end));
     if (options.show_progress && percent != shown_percent) {
       shown_percent = percent;
       std::fprintf(stderr, "\rsimulated %.1f / %.1f s", models::to_seconds(at),
@@ -215,23 +225,13 @@ void run_sampler(World& world, const SamplerOptions& options) {
   if (options.show_progress) std::fprintf(stderr, "\r%40s\r", "");
 }
 
-void on_host_down(World& world, const sg4::Host& host) {
-  for (const auto& node : world.nodes()) {
-    if (node->host != &host) continue;
-    node->storage.crash();
-    // A permanent receiver on a dead host aborts the next send (SimGrid 3.32); the next
-    // incarnation sets itself again.
-    node->mailbox->set_receiver(nullptr);
-  }
-}
-
 analysis::FinalState read_final_state(World& world) {
   analysis::FinalState state;
   const NodeRuntime* survivor = current_primary(world);
   if (survivor == nullptr) {
     // No primary at the end: the most up-to-date live replica is what a failover would keep.
     for (const auto& node : world.nodes()) {
-      if (!node->host->is_on()) continue;
+      if (!node->up) continue;
       const auto key = [](const NodeRuntime& n) {
         return std::pair(n.storage.last_epoch(), n.storage.last_index());
       };

@@ -19,9 +19,6 @@ struct SamplerOptions {
 };
 void run_sampler(World& world, const SamplerOptions& options);
 
-// Called when a host goes down: crash the node's storage and free its mailbox.
-void on_host_down(World& world, const simgrid::s4u::Host& host);
-
 // The node whose log counts as the final state, and that log.
 analysis::FinalState read_final_state(World& world);
 

@@ -1,7 +1,8 @@
 // The loop every actor runs: a set of pending receives on its mailbox, kept across
 // iterations, raced against the next local deadline with Comm::wait_any_for (3.32 has no
 // ActivitySet). No polling: the actor sleeps until a packet arrives or its next local event
-// is due. Packets stamped with extra link delay are parked on the local queue until due.
+// is due. Packets stamped with extra link delay are parked on the local queue until due, then
+// pass through the in-order inbox (channels.h), so each sender's stream arrives in order.
 //
 // Why several receives: SimGrid matches a put with a pending get at once, and that pair then
 // takes the put's whole path latency. With a single pending get, a message from a far region
@@ -19,6 +20,7 @@
 #include <simgrid/s4u.hpp>
 
 #include "models/core/types.h"
+#include "sim/transport/channels.h"
 #include "sim/transport/local_events.h"
 #include "sim/transport/packet.h"
 #include "sim/transport/sim_clock.h"
@@ -28,8 +30,8 @@ namespace cutover::sim {
 // on_packet(std::unique_ptr<Packet>) handles a delivered packet; on_event(LocalEvent&&) a due
 // local event; keep_going() is asked after each step. Returns when keep_going() is false.
 template <typename OnPacket, typename OnEvent, typename KeepGoing>
-void run_event_loop(simgrid::s4u::Mailbox* mailbox, LocalEventQueue& queue, OnPacket&& on_packet,
-                    OnEvent&& on_event, KeepGoing&& keep_going) {
+void run_event_loop(simgrid::s4u::Mailbox* mailbox, InOrderInbox& inbox, LocalEventQueue& queue,
+                    OnPacket&& on_packet, OnEvent&& on_event, KeepGoing&& keep_going) {
   namespace sg4 = simgrid::s4u;
   constexpr unsigned kSpareReceives = 4;
   constexpr std::size_t kMaxReceives = 4096;
@@ -47,7 +49,7 @@ void run_event_loop(simgrid::s4u::Mailbox* mailbox, LocalEventQueue& queue, OnPa
       const models::TimePoint due = sim_now() + packet->extra_delay;  // before the move below
       queue.push(due, HeldPacket{std::shared_ptr<Packet>(std::move(packet))});
     } else {
-      on_packet(std::move(packet));
+      inbox.accept(std::move(packet), on_packet);
     }
   };
   while (keep_going()) {
@@ -85,7 +87,7 @@ void run_event_loop(simgrid::s4u::Mailbox* mailbox, LocalEventQueue& queue, OnPa
     while (!queue.empty() && queue.next_time() <= now && keep_going()) {
       LocalEvent event = queue.pop();
       if (auto* held = std::get_if<HeldPacket>(&event)) {
-        on_packet(std::make_unique<Packet>(std::move(*held->packet)));
+        inbox.accept(std::make_unique<Packet>(std::move(*held->packet)), on_packet);
       } else {
         on_event(std::move(event));
       }

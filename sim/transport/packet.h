@@ -1,5 +1,6 @@
 // What travels through SimGrid mailboxes: one protocol message, client request, client reply
-// or operator command, with its endpoints and the extra delay a degraded link adds.
+// or operator command, with its sender, its place in the sender's stream to the receiver, and
+// the extra delay a degraded link adds.
 //
 // Extra latency is modelled here, not with Link::set_latency (which hangs comms that are in
 // their latency phase in SimGrid 3.32): the sender stamps the extra one-way delay of the
@@ -21,6 +22,8 @@ struct Endpoint {
 
 struct Packet {
   Endpoint from;
+  std::uint32_t connection = 0;  // channel order, see channels.h
+  std::uint64_t sequence = 0;
   models::Duration extra_delay{};
   std::variant<models::Message, models::ClientRequest, models::ClientReply, models::AdminCommand>
       body;

@@ -81,8 +81,9 @@ class ClientLoop {
  public:
   void run() {
     schedule_next_arrival();
+    InOrderInbox inbox(world_.channels(), Endpoint{Endpoint::Kind::kClient, id_.value});
     run_event_loop(
-        world_.client(id_).mailbox, queue_,
+        world_.client(id_).mailbox, inbox, queue_,
         [&](std::unique_ptr<Packet> packet) { on_packet(*packet); },
         [&](LocalEvent&& event) { on_event(event); },
         [&] { return (arrivals_open_ || !in_flight_.empty()) && !world_.failure(); });
@@ -106,7 +107,7 @@ class ClientLoop {
 
   void on_event(const LocalEvent& event) {
     if (std::holds_alternative<ClientArrival>(event)) {
-      start_operation();
+      if (!world_.region_is_out(region_)) start_operation();
       schedule_next_arrival();
     } else if (const auto* timeout = std::get_if<ClientTimeout>(&event)) {
       auto it = in_flight_.find(timeout->sequence);
@@ -163,8 +164,7 @@ class ClientLoop {
   Target& target_of(const InFlight& op) { return op.local_read ? local_target_ : primary_target_; }
 
   void send(const InFlight& op) {
-    const NodeRuntime& node = world_.node(op.target);
-    world_.send(node.mailbox, region_, node.region,
+    world_.send(world_.node(op.target).endpoint(),
                 Packet{.from = Endpoint{Endpoint::Kind::kClient, id_.value}, .body = op.request});
   }
 
