@@ -17,9 +17,10 @@
 namespace cutover::models {
 
 enum class TraceKind : std::uint8_t {
-  kBecamePrimary,  // node took over as primary in `epoch`; `other` = previous primary if known
-  kSteppedDown,    // primary gave up the role (lost quorum contact or saw a higher epoch)
-  kTruncated,      // backup dropped a divergent suffix after `index`
+  kBecamePrimary,    // node took over as primary in `epoch`; `other` = previous primary if known
+  kSteppedDown,      // primary gave up the role (lost quorum contact or saw a higher epoch)
+  kTruncated,        // backup dropped a divergent suffix after `index`
+  kElectionStarted,  // node became a candidate in `epoch` (the real vote, not a pre-vote)
 };
 
 struct TraceEvent {

@@ -1,13 +1,37 @@
 #include "models/core/message.h"
 
+#include <algorithm>
+
 namespace cutover::models {
+
+bool Membership::is_voter(NodeId node) const {
+  return std::binary_search(voters.begin(), voters.end(), node);
+}
+
+bool Membership::is_learner(NodeId node) const {
+  return std::binary_search(learners.begin(), learners.end(), node);
+}
+
+std::uint64_t Snapshot::size_bytes() const {
+  std::uint64_t total = 0;
+  for (const KvCell& cell : cells) total += kSnapshotCellOverheadBytes + cell.value_bytes;
+  return total;
+}
+
 namespace {
 
 struct MessageSize {
   std::uint64_t operator()(const AppendEntries& append) const {
     std::uint64_t total = kMessageHeaderBytes;
-    for (const LogEntry& entry : append.entries) total += kEntryOverheadBytes + entry.value_bytes;
+    for (const LogEntry& entry : append.entries) {
+      total += kEntryOverheadBytes + entry.value_bytes;
+      if (entry.membership) total += 8 * entry.membership->voters.size();
+      if (entry.membership) total += 8 * entry.membership->learners.size();
+    }
     return total;
+  }
+  std::uint64_t operator()(const InstallSnapshot& install) const {
+    return kMessageHeaderBytes + (install.snapshot ? install.snapshot->size_bytes() : 0);
   }
   template <typename Small>
   std::uint64_t operator()(const Small&) const {

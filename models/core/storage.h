@@ -7,11 +7,18 @@
 // injection idea). The driver owns the Storage, so it outlives protocol objects across
 // crashes; a restarted protocol rebuilds itself from it.
 //
-// Invariants: entries are contiguous from index 1; sequences increase by one per mutation.
+// Compaction (Raft §7): a snapshot may replace a committed log prefix. The log then holds the
+// entries first_index() .. last_index(), and index first_index() - 1 is the snapshot's last
+// index (its epoch is still known). A snapshot written by compact_through or install_snapshot
+// is a write like any other: pending until synced, dropped by crash().
+//
+// Invariants: entries are contiguous from first_index(); sequences increase by one per
+// mutation; the snapshot (if any) covers exactly the indices below first_index().
 #pragma once
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <span>
 #include <variant>
@@ -31,25 +38,43 @@ struct HardState {
 class Storage {
  public:
   // --- current view -----------------------------------------------------------------------
-  LogIndex last_index() const { return LogIndex(log_.size()); }
-  Epoch last_epoch() const { return log_.empty() ? Epoch(0) : log_.back().version.epoch; }
-  // REQUIRES: 1 <= index <= last_index()
+  LogIndex first_index() const { return LogIndex(snapshot_index().value + 1); }
+  LogIndex last_index() const { return LogIndex(snapshot_index().value + log_.size()); }
+  Epoch last_epoch() const { return log_.empty() ? snapshot_epoch() : log_.back().version.epoch; }
+  // REQUIRES: first_index() <= index <= last_index()
   const LogEntry& entry(LogIndex index) const;
-  // Epoch of the entry at `index`; Epoch(0) for index 0 (the empty prefix).
+  // Epoch of the entry at `index`; Epoch(0) for index 0 (the empty prefix), the snapshot's
+  // epoch for its last index. REQUIRES: first_index() - 1 <= index <= last_index()
   Epoch epoch_at(LogIndex index) const;
+  // The entries from max(first, first_index()) to the end.
   std::span<const LogEntry> entries_from(LogIndex first) const;
   const HardState& hard_state() const { return hard_state_; }
+  // The snapshot that replaced the log prefix; null if the log was never compacted.
+  const std::shared_ptr<const Snapshot>& snapshot() const { return snapshot_; }
+  LogIndex snapshot_index() const { return snapshot_ ? snapshot_->last_index : LogIndex(0); }
+  Epoch snapshot_epoch() const { return snapshot_ ? snapshot_->last_epoch : Epoch(0); }
 
   // --- writes (not durable until synced) --------------------------------------------------
   void append(std::span<const LogEntry> entries);
   void truncate_after(LogIndex keep_through);  // drop entries with index > keep_through
   void set_hard_state(const HardState& state);
+  // Drops the log prefix through snapshot->last_index, which the snapshot replaces.
+  // REQUIRES: snapshot_index() < snapshot->last_index <= last_index() and the epochs agree.
+  void compact_through(std::shared_ptr<const Snapshot> snapshot);
+  // A snapshot from another node (Raft §7, Figure 13): if the log holds the snapshot's last
+  // entry, the entries after it are kept; otherwise the whole log is discarded.
+  // REQUIRES: snapshot->last_index > snapshot_index()
+  void install_snapshot(std::shared_ptr<const Snapshot> snapshot);
   std::uint64_t write_sequence() const { return next_sequence_ - 1; }
 
   // --- durability (driven by the simulated disk) ------------------------------------------
   void sync_through(std::uint64_t sequence);
   void crash();
-  LogIndex durable_last_index() const { return LogIndex(durable_log_.size()); }
+  LogIndex durable_last_index() const {
+    return LogIndex((durable_snapshot_ ? durable_snapshot_->last_index.value : 0) +
+                    durable_log_.size());
+  }
+  const std::shared_ptr<const Snapshot>& durable_snapshot() const { return durable_snapshot_; }
 
  private:
   struct Append {
@@ -61,16 +86,32 @@ class Storage {
   struct SetHardState {
     HardState state;
   };
+  struct Compact {
+    std::shared_ptr<const Snapshot> snapshot;
+  };
+  struct Install {
+    std::shared_ptr<const Snapshot> snapshot;
+  };
   struct PendingWrite {
     std::uint64_t sequence;
-    std::variant<Append, Truncate, SetHardState> write;
+    std::variant<Append, Truncate, SetHardState, Compact, Install> write;
   };
 
   void apply_to_durable(const PendingWrite& pending);
+  // The log and snapshot pair that a write changes: the current view or the durable one.
+  struct LogState {
+    std::vector<LogEntry>& log;
+    std::shared_ptr<const Snapshot>& snapshot;
+  };
+  static void truncate(LogState state, LogIndex keep_through);
+  static void compact(LogState state, const std::shared_ptr<const Snapshot>& snapshot);
+  static void install(LogState state, const std::shared_ptr<const Snapshot>& snapshot);
 
-  std::vector<LogEntry> log_;
+  std::vector<LogEntry> log_;  // entries first_index() .. last_index()
+  std::shared_ptr<const Snapshot> snapshot_;
   HardState hard_state_;
   std::vector<LogEntry> durable_log_;
+  std::shared_ptr<const Snapshot> durable_snapshot_;
   HardState durable_hard_state_;
   std::deque<PendingWrite> pending_;  // writes not yet synced, in sequence order
   std::uint64_t next_sequence_ = 1;

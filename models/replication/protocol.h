@@ -16,7 +16,9 @@
 
 namespace cutover::models {
 
-enum class Role : std::uint8_t { kPrimary, kBackup, kCandidate };
+// kLearner: a Raft node that receives the log but does not vote (a learner, or a node that is
+// not, or no longer, a member).
+enum class Role : std::uint8_t { kPrimary, kBackup, kCandidate, kLearner };
 
 // What observers (the sampler, the report) may know about a node without touching its state.
 struct NodeView {
@@ -24,11 +26,28 @@ struct NodeView {
   Epoch epoch;
   std::optional<NodeId> known_primary;
   LogIndex commit_index;
+  bool voter = true;  // counts for elections and commit (false for Raft learners and non-members)
 };
 
-// Operator commands. PromoteNow is a scripted promotion: take over at once, no election.
+// Operator commands. PromoteNow is a scripted promotion: take over at once, no election
+// (primary-backup). The others are Raft's, sent to the leader (ignored elsewhere):
+// TransferLeadership hands leadership to a voter (thesis §3.10); AddLearner, PromoteLearner and
+// RemoveNode are single-server membership changes (thesis §4.1).
 struct PromoteNow {};
-using AdminCommand = std::variant<PromoteNow>;
+struct TransferLeadership {
+  NodeId target;
+};
+struct AddLearner {
+  NodeId node;
+};
+struct PromoteLearner {
+  NodeId node;
+};
+struct RemoveNode {
+  NodeId node;
+};
+using AdminCommand =
+    std::variant<PromoteNow, TransferLeadership, AddLearner, PromoteLearner, RemoveNode>;
 
 class Protocol {
  public:

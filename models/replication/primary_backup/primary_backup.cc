@@ -82,7 +82,8 @@ void PrimaryBackup::on_persisted(WriteToken token, Context& ctx) {
 }
 
 void PrimaryBackup::on_admin(const AdminCommand& command, Context& ctx) {
-  CUTOVER_CHECK(std::holds_alternative<PromoteNow>(command), "unknown admin command");
+  // Only scripted promotion applies; the Raft membership and transfer commands do not.
+  if (!std::holds_alternative<PromoteNow>(command)) return;
   if (role_ == Role::kPrimary || promotion_sequence_) return;
   // A scripted promotion: the operator vouches for this node; no vote is asked.
   epoch_ = Epoch(epoch_.value + 1);
@@ -183,13 +184,13 @@ void PrimaryBackup::on_message(NodeId from, const Message& message, Context& ctx
     }
   } else if (const auto* request = std::get_if<VoteRequest>(&message)) {
     on_vote_request(from, *request, ctx);
-  } else {
-    on_vote_response(from, std::get<VoteResponse>(message), ctx);
+  } else if (const auto* vote = std::get_if<VoteResponse>(&message)) {
+    on_vote_response(from, *vote, ctx);
   }
+  // Raft's TimeoutNow and snapshot messages have no meaning here and are ignored.
 }
 
-void PrimaryBackup::on_client_request(ClientId from, const ClientRequest& request,
-                                      Context& ctx) {
+void PrimaryBackup::on_client_request(ClientId from, const ClientRequest& request, Context& ctx) {
   const bool primary = role_ == Role::kPrimary;
   if (request.kind == OpKind::kWrite && primary) {
     write_as_primary(from, request, ctx);
@@ -205,8 +206,8 @@ void PrimaryBackup::on_client_request(ClientId from, const ClientRequest& reques
   }
   std::optional<NodeId> hint = known_primary_;
   if (hint == config_.self) hint.reset();
-  ctx.reply(from, ClientReply{.id = request.id, .status = ReplyStatus::kNotPrimary,
-                              .primary_hint = hint});
+  ctx.reply(from, ClientReply{
+                      .id = request.id, .status = ReplyStatus::kNotPrimary, .primary_hint = hint});
 }
 
 }  // namespace cutover::models::primary_backup

@@ -1,0 +1,110 @@
+// Raft reads: ReadIndex (thesis §6.4), the leader lease (thesis §6.4.1; the clock assumption is
+// in raft.h) and stale reads from a member's own applied state.
+#include <algorithm>
+#include <functional>
+
+#include "models/core/check.h"
+#include "models/replication/raft/raft.h"
+
+namespace cutover::models::raft {
+
+namespace {
+
+// Linearizable reads waiting at the leader; beyond this, reads are refused.
+constexpr std::size_t kPendingReadsMax = 4096;
+
+}  // namespace
+
+bool Raft::committed_in_term(const Storage& storage) const {
+  return storage.epoch_at(commit_index_) == term_;
+}
+
+void Raft::read_as_leader(ClientId from, const ClientRequest& request, Context& ctx) {
+  const Storage& storage = ctx.storage();
+  if (config_.read_mode == ReadMode::kLease && lease_valid(ctx.now()) &&
+      committed_in_term(storage)) {
+    CUTOVER_CHECK(kv_.applied_index() == commit_index_, "the leader applies what it commits");
+    reply_read(from, request, ctx);
+    return;
+  }
+  if (pending_reads_.size() >= kPendingReadsMax) {
+    ctx.reply(from, ClientReply{.id = request.id, .status = ReplyStatus::kUnavailable});
+    return;
+  }
+  // ReadIndex: the read index is the commit index once the leader has committed in its term
+  // (so it knows the latest commit), confirmed by a heartbeat round sent after the read came.
+  pending_reads_.push_back(PendingRead{.client = from,
+                                       .request = request,
+                                       .read_index = LogIndex(0),
+                                       .indexed = false,
+                                       .round = round_ + 1});
+  if (quorum_round() >= round_) {
+    broadcast_round(ctx);  // no round in flight: start one now
+  } else {
+    serve_reads(ctx);
+  }
+}
+
+void Raft::serve_reads(Context& ctx) {
+  if (role_ != Role::kPrimary || pending_reads_.empty()) return;
+  const bool committed = committed_in_term(ctx.storage());
+  const std::uint64_t confirmed = quorum_round();
+  bool waiting_for_new_round = false;
+  std::erase_if(pending_reads_, [&](PendingRead& read) {
+    if (!read.indexed && committed) {
+      read.read_index = commit_index_;
+      read.indexed = true;
+    }
+    if (read.round > round_) waiting_for_new_round = true;
+    if (!read.indexed || read.round > confirmed || kv_.applied_index() < read.read_index) {
+      return false;
+    }
+    reply_read(read.client, read.request, ctx);
+    return true;
+  });
+  // Reads that came while a round was in flight need the next one; start it once the
+  // current one is confirmed (at most one round in flight for reads).
+  if (waiting_for_new_round && confirmed >= round_) broadcast_round(ctx);
+}
+
+void Raft::reply_read(ClientId to, const ClientRequest& request, Context& ctx) {
+  const std::optional<Version> version = kv_.read(request.key);
+  ctx.reply(to, ClientReply{.id = request.id,
+                            .status = ReplyStatus::kOk,
+                            .version = version.value_or(Version{}),
+                            .value_bytes = kv_.value_bytes(request.key)});
+}
+
+std::uint64_t Raft::quorum_round() const {
+  // The highest heartbeat round a majority of voters has answered (the leader answers its own
+  // rounds at once).
+  std::vector<std::uint64_t>& rounds = scratch_rounds_;
+  rounds.clear();
+  for (NodeId voter : membership_.voters) {
+    if (voter == config_.self) {
+      rounds.push_back(round_);
+    } else {
+      const Progress* progress = progress_of(voter);
+      rounds.push_back(progress ? progress->acked_round : 0);
+    }
+  }
+  const std::size_t k = membership_.majority() - 1;
+  std::nth_element(rounds.begin(), rounds.begin() + static_cast<std::ptrdiff_t>(k), rounds.end(),
+                   std::greater<>());
+  return rounds[k];
+}
+
+bool Raft::lease_valid(TimePoint now) const {
+  if (role_ != Role::kPrimary || config_.read_mode != ReadMode::kLease) return false;
+  if (!config_.check_quorum || lease_given_up_ || transfer_target_) return false;
+  const std::uint64_t confirmed = quorum_round();
+  auto found = std::find_if(round_starts_.rbegin(), round_starts_.rend(),
+                            [&](const RoundStart& start) { return start.round == confirmed; });
+  if (found == round_starts_.rend()) return false;  // confirmed round predates this term
+  // Counted from when the round was sent, shortened by the clock-rate drift (see raft.h).
+  const auto lease = Duration(static_cast<Duration::rep>(
+      static_cast<double>(config_.election_timeout_min.count()) * (1.0 - config_.max_clock_drift)));
+  return now < found->sent_at + lease;
+}
+
+}  // namespace cutover::models::raft
