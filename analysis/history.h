@@ -43,6 +43,18 @@ struct FailoverRecord {
   models::Epoch epoch;
 };
 
+// One election: from the first candidacy after a leader took office to the next leader taking
+// office. leader_lost_at is when the previous leader crashed or stepped down, if it did (an
+// election can also start while the old leader lives, e.g. behind a partition).
+struct ElectionRecord {
+  TimePoint started_at{};
+  TimePoint ended_at{};
+  std::optional<TimePoint> leader_lost_at;
+  models::Epoch term;  // the winner's
+  NodeId winner;
+  std::uint32_t candidacies = 0;  // real votes started (not pre-votes), all terms
+};
+
 struct FaultWindow {
   std::string description;  // e.g. "region_outage us-east-1"
   TimePoint start{};
@@ -59,8 +71,12 @@ struct LagSeries {
 
 // The log of the node whose state survives the run (the live primary of the highest epoch).
 struct FinalState {
-  std::optional<NodeId> survivor;  // nullopt: no live replica at the end
-  std::vector<models::LogEntry> surviving_log;
+  std::optional<NodeId> survivor;               // nullopt: no live replica at the end
+  std::vector<models::LogEntry> surviving_log;  // after the snapshot, if the log was compacted
+  // The compacted prefix (Raft snapshots): entries through snapshot_index are summarized by
+  // the state they left, the last version written to each key.
+  models::LogIndex snapshot_index;
+  std::vector<models::KvCell> snapshot_cells;  // ascending by key
 };
 
 struct RunFacts {
@@ -71,6 +87,7 @@ struct RunFacts {
   std::vector<std::string> replicas;  // index = NodeId value
   std::vector<Operation> operations;
   std::vector<FailoverRecord> failovers;
+  std::vector<ElectionRecord> elections;
   std::vector<FaultWindow> faults;
   LagSeries lag;
   FinalState final_state;

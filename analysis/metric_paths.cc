@@ -31,6 +31,12 @@ std::vector<std::string> known_metric_paths(const std::vector<std::string>& regi
   paths.push_back("data_loss.rpo_ms");
   paths.push_back("rto_ms");
   paths.push_back("failover_count");
+  paths.push_back("election_summary.count");
+  for (const char* measure : {"duration_ms", "leaderless_ms"}) {
+    for (const char* stat : {"p50", "p90", "p99", "max", "mean"}) {
+      paths.push_back(std::string("election_summary.") + measure + "." + stat);
+    }
+  }
   return paths;
 }
 

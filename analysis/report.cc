@@ -14,6 +14,7 @@
 #include "analysis/checkers/lost_writes.h"
 #include "analysis/histogram.h"
 #include "analysis/lag.h"
+#include "analysis/quantile.h"
 #include "models/core/check.h"
 
 namespace cutover::analysis {
@@ -130,6 +131,49 @@ void add_failovers_and_faults(const RunFacts& facts, json& report) {
   report["faults"] = std::move(faults);
 }
 
+json summarize_ms(const std::vector<double>& values) {
+  if (values.empty()) {
+    return {
+        {"p50", nullptr}, {"p90", nullptr}, {"p99", nullptr}, {"max", nullptr}, {"mean", nullptr}};
+  }
+  std::vector<double> sorted = values;
+  std::sort(sorted.begin(), sorted.end());
+  double sum = 0;
+  for (double v : sorted) sum += v;
+  return {{"p50", number(exact_percentile(sorted, 0.50))},
+          {"p90", number(exact_percentile(sorted, 0.90))},
+          {"p99", number(exact_percentile(sorted, 0.99))},
+          {"max", number(sorted.back())},
+          {"mean", number(sum / static_cast<double>(sorted.size()))}};
+}
+
+void add_elections(const RunFacts& facts, json& report) {
+  json elections = json::array();
+  std::vector<double> durations;
+  std::vector<double> leaderless;
+  for (const auto& election : facts.elections) {
+    const double duration_ms = models::to_ms(election.ended_at - election.started_at);
+    durations.push_back(duration_ms);
+    json without_leader = nullptr;
+    if (election.leader_lost_at) {
+      const double ms = models::to_ms(election.ended_at - *election.leader_lost_at);
+      leaderless.push_back(ms);
+      without_leader = number(ms);
+    }
+    elections.push_back({{"start_s", seconds(election.started_at)},
+                         {"end_s", seconds(election.ended_at)},
+                         {"term", election.term.value},
+                         {"winner", replica_name(facts, election.winner)},
+                         {"candidacies", election.candidacies},
+                         {"duration_ms", number(duration_ms)},
+                         {"leaderless_ms", without_leader}});
+  }
+  report["elections"] = std::move(elections);
+  report["election_summary"] = {{"count", facts.elections.size()},
+                                {"duration_ms", summarize_ms(durations)},
+                                {"leaderless_ms", summarize_ms(leaderless)}};
+}
+
 void add_recovery(const RunFacts& facts, json& report) {
   const Recovery recovery = measure_recovery(facts);
   json entries = json::array();
@@ -233,6 +277,7 @@ json build_report(const RunFacts& facts, const std::vector<SloSpec>& slos,
   add_ops_and_latency(facts, report);
   add_lag(facts, report);
   add_failovers_and_faults(facts, report);
+  add_elections(facts, report);
   add_recovery(facts, report);
   add_data_loss(facts, report);
 

@@ -111,19 +111,54 @@ void World::add_extra_delay(std::uint32_t a, std::uint32_t b, models::Duration o
 
 void World::record_trace(models::NodeId node, const models::TraceEvent& event,
                          models::TimePoint at) {
-  if (event.kind != models::TraceKind::kBecamePrimary) return;
+  switch (event.kind) {
+    case models::TraceKind::kElectionStarted:
+      if (!open_election_) {
+        open_election_ =
+            analysis::ElectionRecord{.started_at = at, .leader_lost_at = leader_lost_at_};
+      }
+      ++open_election_->candidacies;
+      return;
+    case models::TraceKind::kSteppedDown:
+      if (leader_ == node) leader_lost(at);
+      return;
+    case models::TraceKind::kTruncated:
+      return;
+    case models::TraceKind::kBecamePrimary:
+      break;
+  }
   for (const auto& [epoch, holder] : primary_of_epoch_) {
     if (epoch == event.epoch && holder != node &&
-        scenario_.protocol.primary_backup.failover_mode == FailoverMode::kAutomatic) {
+        (scenario_.protocol.type == ProtocolType::kRaft ||
+         scenario_.protocol.primary_backup.failover_mode == FailoverMode::kAutomatic)) {
       fail(InvariantFailure{nodes_[node.value]->name, models::to_seconds(at),
                             "two primaries in epoch " + std::to_string(event.epoch.value) + ": " +
                                 nodes_[holder.value]->name + " and " + nodes_[node.value]->name});
     }
   }
+  const bool first_primary = primary_of_epoch_.empty();
   primary_of_epoch_.emplace_back(event.epoch, node);
-  if (event.epoch.value <= 1) return;  // the initial primary taking office is no failover
+  leader_ = node;
+  leader_lost_at_.reset();
+  if (open_election_) {
+    open_election_->ended_at = at;
+    open_election_->term = event.epoch;
+    open_election_->winner = node;
+    facts_.elections.push_back(*open_election_);
+    open_election_.reset();
+  }
+  if (first_primary) return;  // the first primary taking office is no failover
   facts_.failovers.push_back(
       analysis::FailoverRecord{.at = at, .from = event.other, .to = node, .epoch = event.epoch});
+}
+
+void World::note_crash(models::NodeId node, models::TimePoint at) {
+  if (leader_ == node) leader_lost(at);
+}
+
+void World::leader_lost(models::TimePoint at) {
+  leader_.reset();
+  if (!leader_lost_at_) leader_lost_at_ = at;
 }
 
 void World::fail(const InvariantFailure& failure) {

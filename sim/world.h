@@ -87,6 +87,7 @@ class World {
 
   analysis::RunFacts& facts() { return facts_; }
   void record_trace(models::NodeId node, const models::TraceEvent& event, models::TimePoint at);
+  void note_crash(models::NodeId node, models::TimePoint at);  // for elections' leaderless time
 
   void fail(const InvariantFailure& failure);
   const std::optional<InvariantFailure>& failure() const { return failure_; }
@@ -104,7 +105,12 @@ class World {
   Channels channels_;
   std::vector<int> regions_out_;
   analysis::RunFacts facts_;
+  void leader_lost(models::TimePoint at);
+
   std::vector<std::pair<models::Epoch, models::NodeId>> primary_of_epoch_;
+  std::optional<models::NodeId> leader_;  // the last to take office, while it holds it
+  std::optional<models::TimePoint> leader_lost_at_;
+  std::optional<analysis::ElectionRecord> open_election_;
   std::optional<InvariantFailure> failure_;
 };
 

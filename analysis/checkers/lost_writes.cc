@@ -16,11 +16,25 @@ LostWrites find_lost_writes(const RunFacts& facts) {
     }
   }
 
+  const FinalState& final_state = facts.final_state;
+  // A write in the compacted prefix survives if its key's state holds it or a later write:
+  // the snapshot no longer says which versions came before (a limitation, documented).
+  auto kept_by_snapshot = [&](const Operation& op) {
+    if (op.version.index > final_state.snapshot_index) return false;
+    const auto cell =
+        std::lower_bound(final_state.snapshot_cells.begin(), final_state.snapshot_cells.end(),
+                         op.key, [](const models::KvCell& c, Key key) { return c.key < key; });
+    return cell != final_state.snapshot_cells.end() && cell->key == op.key &&
+           !(cell->version < op.version);
+  };
+
   LostWrites result;
   for (std::size_t i = 0; i < facts.operations.size(); ++i) {
     const Operation& op = facts.operations[i];
     if (op.kind != OpKind::kWrite || op.outcome != OpOutcome::kOk) continue;
-    if (!surviving.contains({op.version, op.key})) result.lost_operations.push_back(i);
+    if (!surviving.contains({op.version, op.key}) && !kept_by_snapshot(op)) {
+      result.lost_operations.push_back(i);
+    }
   }
   result.count = result.lost_operations.size();
   if (result.count == 0) return result;

@@ -26,7 +26,8 @@ struct NodeView {
   Epoch epoch;
   std::optional<NodeId> known_primary;
   LogIndex commit_index;
-  bool voter = true;  // counts for elections and commit (false for Raft learners and non-members)
+  bool voter = true;   // counts for elections and commit (false for Raft learners and non-members)
+  bool member = true;  // in the cluster's configuration (false for a Raft node not yet added)
 };
 
 // Operator commands. PromoteNow is a scripted promotion: take over at once, no election

@@ -194,6 +194,7 @@ void start_node(World& world, NodeRuntime& runtime) {
 
 void crash_node(World& world, NodeRuntime& runtime) {
   runtime.up = false;
+  world.note_crash(runtime.id, sim_now());
   world.reset_channels_to(runtime.id);  // what was on its way in dies with the process
   runtime.storage.crash();
   runtime.mailbox->set_receiver(nullptr);

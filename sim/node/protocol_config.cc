@@ -1,29 +1,37 @@
 #include "sim/node/protocol_config.h"
 
+#include <algorithm>
+
 #include "models/core/check.h"
 #include "models/replication/primary_backup/primary_backup.h"
+#include "models/replication/raft/raft.h"
 
 namespace cutover::sim {
+namespace {
 
-models::NodeId initial_primary(const Scenario& scenario) {
-  std::uint32_t first = 0;
-  for (const Region& region : scenario.topology.regions) {
-    if (region.name == scenario.protocol.primary_backup.primary_region) {
-      return models::NodeId(first);
-    }
-    first += region.nodes;
-  }
-  CUTOVER_CHECK(false, "primary region not in topology (the loader should have refused it)");
-  return models::NodeId(0);
+models::NodeId node_named(const Scenario& scenario, const std::string& name) {
+  const std::vector<std::string> names = replica_names(scenario.topology);
+  const auto it = std::find(names.begin(), names.end(), name);
+  CUTOVER_CHECK(it != names.end(), "unknown replica " + name + " (the loader should refuse it)");
+  return models::NodeId(static_cast<std::uint32_t>(it - names.begin()));
 }
 
-std::unique_ptr<models::Protocol> make_protocol(const Scenario& scenario, models::NodeId self) {
+std::vector<models::NodeId> nodes_named(const Scenario& scenario,
+                                        const std::vector<std::string>& names) {
+  std::vector<models::NodeId> ids;
+  for (const std::string& name : names) ids.push_back(node_named(scenario, name));
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+std::unique_ptr<models::Protocol> make_primary_backup(const Scenario& scenario,
+                                                      models::NodeId self) {
   namespace pb = models::primary_backup;
   const PrimaryBackupSettings& settings = scenario.protocol.primary_backup;
   pb::Config config{
       .self = self,
       .replicas = {},
-      .initial_primary = initial_primary(scenario),
+      .initial_primary = *initial_primary(scenario),
       .ack_mode = settings.ack == AckMode::kAsync      ? pb::AckMode::kAsync
                   : settings.ack == AckMode::kSemiSync ? pb::AckMode::kSemiSync
                                                        : pb::AckMode::kSync,
@@ -37,6 +45,58 @@ std::unique_ptr<models::Protocol> make_protocol(const Scenario& scenario, models
   const std::size_t replicas = replica_names(scenario.topology).size();
   for (std::uint32_t i = 0; i < replicas; ++i) config.replicas.push_back(models::NodeId(i));
   return std::make_unique<pb::PrimaryBackup>(std::move(config));
+}
+
+std::unique_ptr<models::Protocol> make_raft(const Scenario& scenario, models::NodeId self) {
+  namespace raft = models::raft;
+  const RaftSettings& settings = scenario.protocol.raft;
+  raft::Config config{
+      .self = self,
+      .voters = nodes_named(scenario, settings.voters),
+      .learners = nodes_named(scenario, settings.learners),
+      .election_timeout_min = models::from_ms(settings.election_timeout_min_ms),
+      .election_timeout_max = models::from_ms(settings.election_timeout_max_ms),
+      .heartbeat_interval = models::from_ms(settings.heartbeat_interval_ms),
+      .pre_vote = settings.pre_vote,
+      .check_quorum = settings.check_quorum,
+      .max_inflight_appends = settings.max_inflight_appends,
+      .max_entries_per_append = settings.max_entries_per_append,
+      .snapshot_threshold_entries = settings.snapshot_threshold_entries,
+      .read_mode = settings.read_mode == RaftReadMode::kLease ? raft::ReadMode::kLease
+                                                              : raft::ReadMode::kReadIndex,
+      .max_clock_drift = settings.max_clock_drift,
+      .campaign_at_start =
+          settings.initial_leader && node_named(scenario, *settings.initial_leader) == self,
+  };
+  return std::make_unique<raft::Raft>(std::move(config));
+}
+
+}  // namespace
+
+std::optional<models::NodeId> initial_primary(const Scenario& scenario) {
+  if (scenario.protocol.type == ProtocolType::kRaft) {
+    if (!scenario.protocol.raft.initial_leader) return std::nullopt;
+    return node_named(scenario, *scenario.protocol.raft.initial_leader);
+  }
+  std::uint32_t first = 0;
+  for (const Region& region : scenario.topology.regions) {
+    if (region.name == scenario.protocol.primary_backup.primary_region) {
+      return models::NodeId(first);
+    }
+    first += region.nodes;
+  }
+  CUTOVER_CHECK(false, "primary region not in topology (the loader should have refused it)");
+  return std::nullopt;
+}
+
+std::unique_ptr<models::Protocol> make_protocol(const Scenario& scenario, models::NodeId self) {
+  switch (scenario.protocol.type) {
+    case ProtocolType::kPrimaryBackup:
+      return make_primary_backup(scenario, self);
+    case ProtocolType::kRaft:
+      return make_raft(scenario, self);
+  }
+  return nullptr;
 }
 
 }  // namespace cutover::sim

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "models/replication/protocol.h"
 #include "sim/scenario/scenario.h"
@@ -11,7 +12,8 @@ namespace cutover::sim {
 
 std::unique_ptr<models::Protocol> make_protocol(const Scenario& scenario, models::NodeId self);
 
-// NodeId of the configured initial primary (node 0 of the primary region).
-models::NodeId initial_primary(const Scenario& scenario);
+// The node expected to lead first: node 0 of the primary region (primary-backup), the
+// initial_leader (Raft), or none when the first election decides.
+std::optional<models::NodeId> initial_primary(const Scenario& scenario);
 
 }  // namespace cutover::sim

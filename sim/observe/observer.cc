@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <map>
+#include <optional>
 
 #include "sim/node/node_actor.h"
 #include "sim/transport/sim_clock.h"
@@ -18,6 +20,17 @@ struct FaultStep {
   std::size_t fault;
   bool begins;
 };
+
+const NodeRuntime* current_primary(World& world) {
+  const NodeRuntime* primary = nullptr;
+  for (const auto& node : world.nodes()) {
+    if (!node->up || node->live == nullptr) continue;
+    const models::NodeView view = node->live->view();
+    if (view.role != models::Role::kPrimary) continue;
+    if (primary == nullptr || view.epoch > primary->live->view().epoch) primary = node.get();
+  }
+  return primary;
+}
 
 class FaultController {
  public:
@@ -85,6 +98,9 @@ class FaultController {
       }
       return text;
     }
+    if (const auto* crash = std::get_if<NodeCrash>(&fault.what)) {
+      return "node_crash " + crash->node;
+    }
     const auto& latency = std::get<LinkLatency>(fault.what);
     char extra[32];
     std::snprintf(extra, sizeof extra, "%.3f", latency.extra_rtt_ms);
@@ -116,12 +132,35 @@ class FaultController {
           }
         }
       }
+    } else if (const auto* crash = std::get_if<NodeCrash>(&fault.what)) {
+      crash_or_restart(step, *crash);
     } else {
       const auto& latency = std::get<LinkLatency>(fault.what);
       world_.add_extra_delay(world_.region_index(latency.region_a),
                              world_.region_index(latency.region_b),
                              models::from_ms(delta * latency.extra_rtt_ms / 2.0));
     }
+  }
+
+  // "leader" means whoever leads when the fault starts; the same node restarts at its end. With
+  // no leader at that moment the fault crashes nothing (and says so in the fault list).
+  void crash_or_restart(const FaultStep& step, const NodeCrash& crash) {
+    if (step.begins) {
+      std::optional<std::uint32_t> victim;
+      if (crash.node == NodeCrash::kCurrentLeader) {
+        if (const NodeRuntime* leader = current_primary(world_)) victim = leader->id.value;
+      } else {
+        for (const auto& node : world_.nodes()) {
+          if (node->name == crash.node) victim = node->id.value;
+        }
+      }
+      crashed_by_fault_[step.fault] = victim;
+      world_.facts().faults[step.fault].description +=
+          victim ? " (" + world_.nodes()[*victim]->name + ")" : " (no leader: nothing crashed)";
+      if (victim) set_host(*victim, 1);
+      return;
+    }
+    if (const auto victim = crashed_by_fault_[step.fault]) set_host(*victim, -1);
   }
 
   // Overlapping faults count: a host or link comes back when the last fault on it ends.
@@ -162,27 +201,22 @@ class FaultController {
 
   World& world_;
   std::vector<int> host_down_;
+  std::map<std::size_t, std::optional<std::uint32_t>> crashed_by_fault_;
   std::vector<std::vector<int>> link_down_;
 };
 
-const NodeRuntime* current_primary(World& world) {
-  const NodeRuntime* primary = nullptr;
-  for (const auto& node : world.nodes()) {
-    if (!node->up || node->live == nullptr) continue;
-    const models::NodeView view = node->live->view();
-    if (view.role != models::Role::kPrimary) continue;
-    if (primary == nullptr || view.epoch > primary->live->view().epoch) primary = node.get();
-  }
-  return primary;
-}
-
 // Age of the oldest entry the primary has and the replica does not (0 when caught up).
 // Logs that agree on an entry's epoch agree on everything before it, so the agreeing
-// prefix is found by binary search.
+// prefix is found by binary search. Snapshots hold committed entries only, so the prefix
+// that either node compacted agrees. When the first missing entry is compacted away at the
+// primary (the replica needs a snapshot), the age of the oldest entry it still holds is
+// used: a lower bound.
 double lag_ms(const models::Storage& primary, const models::Storage& replica,
               models::TimePoint now) {
   const std::uint64_t common = std::min(primary.last_index().value, replica.last_index().value);
-  std::uint64_t low = 0, high = common;  // invariant: prefix up to `low` agrees
+  std::uint64_t low = std::max(primary.snapshot_index().value, replica.snapshot_index().value);
+  low = std::min(low, common);
+  std::uint64_t high = common;  // invariant: prefix up to `low` agrees
   while (low < high) {
     const std::uint64_t mid = low + (high - low + 1) / 2;
     if (primary.epoch_at(models::LogIndex(mid)) == replica.epoch_at(models::LogIndex(mid))) {
@@ -192,8 +226,8 @@ double lag_ms(const models::Storage& primary, const models::Storage& replica,
     }
   }
   if (low >= primary.last_index().value) return 0.0;
-  const models::TimePoint missing_since = primary.entry(models::LogIndex(low + 1)).created_at;
-  return models::to_ms(now - missing_since);
+  const models::LogIndex first_missing(std::max(low + 1, primary.first_index().value));
+  return models::to_ms(now - primary.entry(first_missing).created_at);
 }
 
 }  // namespace
@@ -211,8 +245,11 @@ void run_sampler(World& world, const SamplerOptions& options) {
     series.times.push_back(at);
     series.primary.push_back(primary ? std::optional(primary->id) : std::nullopt);
     for (const auto& node : world.nodes()) {
-      series.lag_ms[node->id.value].push_back(primary ? lag_ms(primary->storage, node->storage, at)
-                                                      : std::numeric_limits<double>::quiet_NaN());
+      // A node outside the cluster (not yet added, or removed) has no lag to speak of.
+      const bool member = node->live == nullptr || node->live->view().member;
+      series.lag_ms[node->id.value].push_back(primary && member
+                                                  ? lag_ms(primary->storage, node->storage, at)
+                                                  : std::numeric_limits<double>::quiet_NaN());
     }
     const int percent =
         static_cast<int>(100.0 * models::to_seconds(at) / models::to_seconds(options.end));
@@ -242,6 +279,10 @@ analysis::FinalState read_final_state(World& world) {
   state.survivor = survivor->id;
   const auto log = survivor->storage.entries_from(models::LogIndex(1));
   state.surviving_log.assign(log.begin(), log.end());
+  if (const auto& snapshot = survivor->storage.snapshot()) {
+    state.snapshot_index = snapshot->last_index;
+    state.snapshot_cells = snapshot->cells;
+  }
   return state;
 }
 

@@ -59,9 +59,30 @@ struct PrimaryBackupSettings {
   std::vector<ScriptedPromotion> promotions;  // scripted mode only
 };
 
+enum class RaftReadMode { kReadIndex, kLease };
+
+struct RaftSettings {
+  double election_timeout_min_ms = 1000;
+  double election_timeout_max_ms = 2000;
+  double heartbeat_interval_ms = 100;
+  bool pre_vote = true;
+  bool check_quorum = true;
+  RaftReadMode read_mode = RaftReadMode::kReadIndex;
+  double max_clock_drift = 0.1;
+  std::uint64_t snapshot_threshold_entries = 10000;
+  std::uint32_t max_inflight_appends = 256;
+  std::uint32_t max_entries_per_append = 256;
+  std::optional<std::string> initial_leader;  // campaigns at once in a fresh cluster
+  std::vector<std::string> voters;            // after loading: explicit, replica order
+  std::vector<std::string> learners;
+};
+
+enum class ProtocolType { kPrimaryBackup, kRaft };
+
 struct Protocol {
-  std::string type = "primary_backup";
-  PrimaryBackupSettings primary_backup;
+  ProtocolType type = ProtocolType::kPrimaryBackup;
+  PrimaryBackupSettings primary_backup;  // kPrimaryBackup only
+  RaftSettings raft;                     // kRaft only
 };
 
 enum class KeyDistribution { kUniform, kZipfian };
@@ -91,10 +112,16 @@ struct LinkLatency {
   double extra_rtt_ms = 0;  // added to the link's round trip while the fault lasts
 };
 
+// One replica's process crashes (unsynced writes lost) and, at until_s, restarts.
+struct NodeCrash {
+  std::string node;  // a replica name, or kCurrentLeader
+  static constexpr const char* kCurrentLeader = "leader";
+};
+
 struct Fault {
   double at_s = 0;
   std::optional<double> until_s;  // absent: lasts until the end of the run
-  std::variant<RegionOutage, Partition, LinkLatency> what;
+  std::variant<RegionOutage, Partition, LinkLatency, NodeCrash> what;
 };
 
 enum class Comparison { kLess, kLessOrEqual, kGreater, kGreaterOrEqual, kEqual };

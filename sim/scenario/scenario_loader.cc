@@ -556,13 +556,17 @@ NodeResources parse_node(const json& doc) {
   return node;
 }
 
-Protocol parse_protocol(const json& doc, const Scenario& s) {
-  const json& p = doc.at("protocol");
-  const Pointer at = kRoot / "protocol";
-  Protocol protocol;
-  protocol.type = p.at("type").get<std::string>();
-  PrimaryBackupSettings& pb = protocol.primary_backup;
+// A replica name given in the scenario; fails naming the known ones.
+void require_replica(const std::vector<std::string>& replicas, const std::string& name,
+                     const Pointer& at) {
+  if (std::find(replicas.begin(), replicas.end(), name) == replicas.end()) {
+    fail(at, "unknown node " + in_quotes(name) + "; nodes are: " + list_names(replicas));
+  }
+}
 
+PrimaryBackupSettings parse_primary_backup(const json& p, const Scenario& s) {
+  const Pointer at = kRoot / "protocol";
+  PrimaryBackupSettings pb;
   const std::string ack = p.at("ack").get<std::string>();
   pb.ack = ack == "async" ? AckMode::kAsync : ack == "sync" ? AckMode::kSync : AckMode::kSemiSync;
 
@@ -628,13 +632,94 @@ Protocol parse_protocol(const json& doc, const Scenario& s) {
              "promotion at " + num(promotion.at_s) +
                  " s is not before the end of the run (duration_s = " + num(s.duration_s) + ")");
       }
-      if (std::find(replicas.begin(), replicas.end(), promotion.node) == replicas.end()) {
-        fail(fat / "promotions" / i / "node",
-             "unknown node " + in_quotes(promotion.node) + "; nodes are: " + list_names(replicas));
-      }
+      require_replica(replicas, promotion.node, fat / "promotions" / i / "node");
       pb.promotions.push_back(std::move(promotion));
     }
   }
+  return pb;
+}
+
+RaftSettings parse_raft(const json& p, const Scenario& s) {
+  const Pointer at = kRoot / "protocol";
+  RaftSettings raft;
+  read_optional(p, "election_timeout_min_ms", raft.election_timeout_min_ms);
+  read_optional(p, "election_timeout_max_ms", raft.election_timeout_max_ms);
+  read_optional(p, "heartbeat_interval_ms", raft.heartbeat_interval_ms);
+  read_optional(p, "pre_vote", raft.pre_vote);
+  read_optional(p, "check_quorum", raft.check_quorum);
+  read_optional(p, "snapshot_threshold_entries", raft.snapshot_threshold_entries);
+  read_optional(p, "max_inflight_appends", raft.max_inflight_appends);
+  read_optional(p, "max_entries_per_append", raft.max_entries_per_append);
+  if (p.value("read_mode", "read_index") == "lease") raft.read_mode = RaftReadMode::kLease;
+  read_optional(p, "max_clock_drift", raft.max_clock_drift);
+  if (p.contains("max_clock_drift") && raft.read_mode != RaftReadMode::kLease) {
+    fail(at / "max_clock_drift", "only used with read_mode \"lease\"; remove it");
+  }
+  if (raft.election_timeout_min_ms <= raft.heartbeat_interval_ms) {
+    fail(p.contains("election_timeout_min_ms") ? std::string(at / "election_timeout_min_ms")
+                                               : std::string(at / "heartbeat_interval_ms"),
+         "election_timeout_min_ms (" + num(raft.election_timeout_min_ms) +
+             ") must be greater than heartbeat_interval_ms (" + num(raft.heartbeat_interval_ms) +
+             "), or followers would start elections between heartbeats");
+  }
+  if (raft.election_timeout_max_ms <= raft.election_timeout_min_ms) {
+    fail(p.contains("election_timeout_max_ms") ? std::string(at / "election_timeout_max_ms")
+                                               : std::string(at / "election_timeout_min_ms"),
+         "election_timeout_max_ms (" + num(raft.election_timeout_max_ms) +
+             ") must be greater than election_timeout_min_ms (" +
+             num(raft.election_timeout_min_ms) + "): the timeout is drawn between them");
+  }
+
+  const std::vector<std::string> replicas = replica_names(s.topology);
+  std::map<std::string, std::string> member_list;  // replica -> the list naming it
+  auto read_members = [&](const char* key, std::vector<std::string>& out) {
+    const json list = p.value(key, json::array());
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::string name = list[i].get<std::string>();
+      require_replica(replicas, name, at / key / i);
+      if (auto [it, inserted] = member_list.emplace(name, key); !inserted) {
+        fail(at / key / i, "node " + in_quotes(name) + " is also in " + it->second +
+                               "; a replica is a voter or a learner, not both");
+      }
+    }
+    // Replica order, whatever order the file lists them in.
+    for (const std::string& name : replicas) {
+      if (member_list.contains(name) && member_list.at(name) == key) out.push_back(name);
+    }
+  };
+  read_members("voters", raft.voters);
+  read_members("learners", raft.learners);
+  if (!p.contains("voters")) {
+    for (const std::string& name : replicas) {
+      if (!member_list.contains(name)) raft.voters.push_back(name);
+    }
+  }
+  if (raft.voters.empty()) {
+    fail(p.contains("voters") ? std::string(at / "voters") : std::string(at / "learners"),
+         "no voting member: a Raft cluster needs at least one voter");
+  }
+  if (p.contains("initial_leader")) {
+    raft.initial_leader = p.at("initial_leader").get<std::string>();
+    require_replica(replicas, *raft.initial_leader, at / "initial_leader");
+    if (std::find(raft.voters.begin(), raft.voters.end(), *raft.initial_leader) ==
+        raft.voters.end()) {
+      fail(at / "initial_leader", "node " + in_quotes(*raft.initial_leader) +
+                                      " is not a voter; voters are: " + list_names(raft.voters));
+    }
+  }
+  return raft;
+}
+
+Protocol parse_protocol(const json& doc, const Scenario& s) {
+  const json& p = doc.at("protocol");
+  Protocol protocol;
+  if (p.at("type").get<std::string>() == "raft") {
+    protocol.type = ProtocolType::kRaft;
+    protocol.raft = parse_raft(p, s);
+    return protocol;
+  }
+  protocol.type = ProtocolType::kPrimaryBackup;
+  protocol.primary_backup = parse_primary_backup(p, s);
   return protocol;
 }
 
@@ -709,6 +794,12 @@ std::vector<Fault> parse_faults(const json& doc, const Scenario& s) {
         }
       }
       fault.what = std::move(partition);
+    } else if (type == "node_crash") {
+      NodeCrash crash{f.at("node").get<std::string>()};
+      if (crash.node != NodeCrash::kCurrentLeader) {
+        require_replica(replica_names(s.topology), crash.node, at / "node");
+      }
+      fault.what = std::move(crash);
     } else {
       const auto names = f.at("regions").get<std::vector<std::string>>();
       regions.require(names[0], at / "regions" / std::size_t{0});

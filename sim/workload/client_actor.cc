@@ -70,7 +70,8 @@ class ClientLoop {
         workload_(world.scenario().workloads[id.value]),
         region_(world.client(id).region),
         rng_(world.fork_rng("client/" + std::to_string(id.value))),
-        primary_target_(nearest, initial_primary(world.scenario())),
+        // Without a known first leader, start at the nearest replica and follow its hint.
+        primary_target_(nearest, initial_primary(world.scenario()).value_or(nearest.front())),
         local_target_(nearest, nearest.front()),
         end_of_arrivals_(models::time_at_seconds(world.scenario().duration_s)) {
     if (workload_.key_distribution == KeyDistribution::kZipfian) {

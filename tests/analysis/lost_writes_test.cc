@@ -48,6 +48,24 @@ TEST(LostWrites, OnlyTheMissingVersionOfAnOverwrittenKeyIsLost) {
   EXPECT_DOUBLE_EQ(lost.rpo_ms, 90.0);  // failover at 100 - ack at 10
 }
 
+TEST(LostWrites, ACompactedPrefixKeepsTheWritesItsStateStillHolds) {
+  // Raft compacted indices 1..3 into a snapshot: key 7 holds version (1,3), key 8 (1,2).
+  FactsBuilder b;
+  b.write(0, 10, OpOutcome::kOk, 7, version(1, 1));  // overwritten by (1,3): kept
+  b.write(0, 10, OpOutcome::kOk, 8, version(1, 2));  // the key's state: kept
+  b.write(0, 10, OpOutcome::kOk, 7, version(1, 3));  // the key's state: kept
+  const auto unknown_key = b.write(0, 10, OpOutcome::kOk, 9, version(1, 2));
+  const auto after_snapshot = b.write(0, 10, OpOutcome::kOk, 7, version(1, 4));
+  b.facts().final_state.survivor = NodeId(0);
+  b.facts().final_state.snapshot_index = models::LogIndex(3);
+  b.facts().final_state.snapshot_cells = {{.key = 7, .version = version(1, 3)},
+                                          {.key = 8, .version = version(1, 2)}};
+  b.failover(100, 0, 1, 2);
+
+  // Version (1,4) lies after the snapshot and is not in the log: lost. Key 9 is in no state.
+  EXPECT_EQ(find_lost_writes(b.facts()).lost_operations, (Indices{unknown_key, after_snapshot}));
+}
+
 TEST(LostWrites, VersionPresentUnderAnotherKeyIsLost) {
   // The new primary reused (epoch 1, index 3) for a different key: the acknowledged write to
   // key 5 is gone even though its version number appears in the log.

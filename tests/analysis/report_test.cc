@@ -54,10 +54,23 @@ TEST(Report, HasExactlyTheStableTopLevelKeys) {
   const json report = report_for(failover_run());
   std::vector<std::string> keys;
   for (const auto& [key, value] : report.items()) keys.push_back(key);
-  const std::vector<std::string> expected = {
-      "availability", "data_loss", "failover_count", "failovers",          "faults",
-      "latency_ms",   "ops",       "recovery",       "replication_lag_ms", "rto_ms",
-      "run",          "scenario",  "seed",           "simulated_s",        "slo"};
+  const std::vector<std::string> expected = {"availability",
+                                             "data_loss",
+                                             "election_summary",
+                                             "elections",
+                                             "failover_count",
+                                             "failovers",
+                                             "faults",
+                                             "latency_ms",
+                                             "ops",
+                                             "recovery",
+                                             "replication_lag_ms",
+                                             "rto_ms",
+                                             "run",
+                                             "scenario",
+                                             "seed",
+                                             "simulated_s",
+                                             "slo"};
   EXPECT_EQ(keys, expected);
 }
 

@@ -117,6 +117,11 @@ class RaftCluster {
   }
 
   // --- lifecycle --------------------------------------------------------------------------
+  // Changes one node's configuration before it (re)starts.
+  template <typename Change>
+  void configure(NodeId id, Change&& change) {
+    change(at(id).config);
+  }
   void start() {
     for (std::uint32_t i = 0; i < size(); ++i) restart(NodeId(i));
   }

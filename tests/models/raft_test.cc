@@ -419,6 +419,40 @@ TEST(RaftTransfer, Thesis3_10_TargetTakesOverInTheNextTermAndWritesPauseMeanwhil
   EXPECT_GE(cluster.storage(target).last_index(), cluster.max_committed());
 }
 
+// Bootstrap: the configured node of a fresh cluster campaigns at once, so the first leader is
+// the one the operator chose; after a restart it waits its election timeout like the others.
+TEST(RaftBootstrap, TheBootstrapNodeCampaignsAtOnceOnlyInAFreshCluster) {
+  Config config = node_config(NodeId(2), 3);
+  config.campaign_at_start = true;
+  Raft fresh(config);
+  RecordingContext ctx;
+  fresh.on_start(ctx);
+  EXPECT_EQ(fresh.view().role, Role::kCandidate);
+  ctx.complete_all_persists(fresh);
+  const auto requests = ctx.sent<VoteRequest>();
+  ASSERT_EQ(requests.size(), 2u);
+  for (const auto& [to, request] : requests) {
+    EXPECT_FALSE(request.pre_vote);
+    EXPECT_TRUE(request.transfer) << "voters just started are sticky; bootstrap must bypass it";
+    EXPECT_EQ(request.epoch, Epoch(1));
+  }
+
+  SingleNode restarted(config, {entry(1, 1)}, /*term=*/1);
+  EXPECT_EQ(restarted.node.view().role, Role::kBackup);
+  EXPECT_TRUE(restarted.ctx.sent<VoteRequest>().empty());
+}
+
+TEST(RaftBootstrap, InAClusterTheBootstrapNodeLeadsFirst) {
+  for (std::uint32_t bootstrap = 0; bootstrap < 3; ++bootstrap) {
+    RaftCluster cluster(cluster_options(3));
+    cluster.configure(NodeId(bootstrap), [](Config& c) { c.campaign_at_start = true; });
+    cluster.start();
+    ASSERT_TRUE(cluster.run_until_leader(cluster.now() + kElectionMin));
+    EXPECT_EQ(cluster.leader(), NodeId(bootstrap));
+    EXPECT_EQ(cluster.view(NodeId(bootstrap)).epoch, Epoch(1));
+  }
+}
+
 TEST(RaftTransfer, Thesis3_10_TransferToAnUnreachableTargetAbortsAfterAnElectionTimeout) {
   RaftCluster cluster(cluster_options(3));
   cluster.start();

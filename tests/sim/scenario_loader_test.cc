@@ -450,7 +450,7 @@ TEST(ScenarioLoaderTest, MinimalScenarioGetsDocumentedDefaults) {
   EXPECT_EQ(s.node.nic_bandwidth_mbps, 10000);
 
   const PrimaryBackupSettings& pb = s.protocol.primary_backup;
-  EXPECT_EQ(s.protocol.type, "primary_backup");
+  EXPECT_EQ(s.protocol.type, ProtocolType::kPrimaryBackup);
   EXPECT_EQ(pb.ack, AckMode::kAsync);
   EXPECT_EQ(pb.semi_sync_acks, 1U);
   EXPECT_EQ(pb.primary_region, "us-east-1");
@@ -497,8 +497,6 @@ TEST(ScenarioLoaderTest, SchemaDefaultsMatchLoaderDefaults) {
   EXPECT_EQ(schema_default(node + "/fsync_ms"), s.node.fsync_ms);
   EXPECT_EQ(schema_default(node + "/nic_bandwidth_mbps"), s.node.nic_bandwidth_mbps);
   EXPECT_EQ(schema_default(protocol + "/semi_sync_acks"), s.protocol.primary_backup.semi_sync_acks);
-  EXPECT_EQ(schema_default(protocol + "/heartbeat_interval_ms"),
-            s.protocol.primary_backup.heartbeat_interval_ms);
   EXPECT_EQ(schema_default(protocol + "/failover/properties/failover_timeout_ms"),
             s.protocol.primary_backup.failover_timeout_ms);
   const Workload& w = s.workloads[0];
@@ -507,6 +505,30 @@ TEST(ScenarioLoaderTest, SchemaDefaultsMatchLoaderDefaults) {
   EXPECT_EQ(schema_default(workload + "/zipf_exponent"), w.zipf_exponent);
   EXPECT_EQ(schema_default(workload + "/value_bytes"), w.value_bytes);
   EXPECT_EQ(schema_default(workload + "/client_timeout_ms"), w.client_timeout_ms);
+
+  const RaftSettings raft =
+      load_ok(with(minimal_scenario(), "/protocol", {{"type", "raft"}})).protocol.raft;
+  EXPECT_EQ(schema_default(protocol + "/election_timeout_min_ms"), raft.election_timeout_min_ms);
+  EXPECT_EQ(schema_default(protocol + "/election_timeout_max_ms"), raft.election_timeout_max_ms);
+  EXPECT_EQ(schema_default(protocol + "/pre_vote"), raft.pre_vote);
+  EXPECT_EQ(schema_default(protocol + "/check_quorum"), raft.check_quorum);
+  EXPECT_EQ(schema_default(protocol + "/read_mode"), "read_index");
+  EXPECT_EQ(raft.read_mode, RaftReadMode::kReadIndex);
+  EXPECT_EQ(schema_default(protocol + "/max_clock_drift"), raft.max_clock_drift);
+  EXPECT_EQ(schema_default(protocol + "/snapshot_threshold_entries"),
+            raft.snapshot_threshold_entries);
+  EXPECT_EQ(schema_default(protocol + "/max_inflight_appends"), raft.max_inflight_appends);
+  EXPECT_EQ(schema_default(protocol + "/max_entries_per_append"), raft.max_entries_per_append);
+  // heartbeat_interval_ms has a default per protocol, stated in its description.
+  const std::string heartbeat_text =
+      schema.at(json::json_pointer(protocol + "/heartbeat_interval_ms/description"));
+  EXPECT_NE(heartbeat_text.find(
+                "Default " +
+                std::to_string(static_cast<int>(s.protocol.primary_backup.heartbeat_interval_ms)) +
+                " for primary_backup, " +
+                std::to_string(static_cast<int>(raft.heartbeat_interval_ms)) + " for raft"),
+            std::string::npos)
+      << heartbeat_text;
 
   // The link bandwidth default is not stored in Scenario; check it through a two-region link.
   json doc = minimal_scenario();
@@ -685,6 +707,97 @@ TEST(ScenarioLoaderTest, EveryShippedScenarioLoads) {
     const LoadResult result = load_scenario_file(file.string());
     if (const auto* error = std::get_if<LoadError>(&result)) ADD_FAILURE() << error->message();
   }
+}
+
+}  // namespace
+}  // namespace cutover::sim
+
+// --- Raft and node crashes -------------------------------------------------------------------
+
+namespace cutover::sim {
+namespace {
+
+json raft_scenario() {
+  json doc = base_scenario();
+  doc["protocol"] = json::parse(R"({"type": "raft", "election_timeout_min_ms": 300,
+    "election_timeout_max_ms": 600, "heartbeat_interval_ms": 50, "pre_vote": false,
+    "check_quorum": false, "read_mode": "lease", "max_clock_drift": 0.05,
+    "snapshot_threshold_entries": 500, "initial_leader": "us-east-1-1",
+    "learners": ["eu-west-1-0"]})");
+  return doc;
+}
+
+TEST(ScenarioLoaderTest, RaftSettingsParse) {
+  const Scenario s = load_ok(raft_scenario());
+  ASSERT_EQ(s.protocol.type, ProtocolType::kRaft);
+  const RaftSettings& raft = s.protocol.raft;
+  EXPECT_EQ(raft.election_timeout_min_ms, 300);
+  EXPECT_EQ(raft.election_timeout_max_ms, 600);
+  EXPECT_EQ(raft.heartbeat_interval_ms, 50);
+  EXPECT_FALSE(raft.pre_vote);
+  EXPECT_FALSE(raft.check_quorum);
+  EXPECT_EQ(raft.read_mode, RaftReadMode::kLease);
+  EXPECT_EQ(raft.max_clock_drift, 0.05);
+  EXPECT_EQ(raft.snapshot_threshold_entries, 500u);
+  EXPECT_EQ(raft.initial_leader, "us-east-1-1");
+  // Voters default to every replica that is not a learner, in replica order.
+  EXPECT_EQ(raft.voters, (std::vector<std::string>{"us-east-1-0", "us-east-1-1", "us-west-2-0"}));
+  EXPECT_EQ(raft.learners, (std::vector<std::string>{"eu-west-1-0"}));
+}
+
+TEST(ScenarioLoaderTest, RaftExplicitVotersLeaveTheRestOutsideTheCluster) {
+  const Scenario s = load_ok(with(raft_scenario(), "/protocol/voters",
+                                  json::array({"us-west-2-0", "us-east-1-0", "us-east-1-1"})));
+  EXPECT_EQ(s.protocol.raft.voters,
+            (std::vector<std::string>{"us-east-1-0", "us-east-1-1", "us-west-2-0"}));
+  EXPECT_EQ(s.protocol.raft.learners, (std::vector<std::string>{"eu-west-1-0"}));
+}
+
+TEST(ScenarioLoaderTest, RaftRejectsWhatCannotWork) {
+  EXPECT_TRUE(FailsAt(with(raft_scenario(), "/protocol/election_timeout_max_ms", 300),
+                      "/protocol/election_timeout_max_ms",
+                      "must be greater than election_timeout_min_ms (300)"));
+  EXPECT_TRUE(FailsAt(with(raft_scenario(), "/protocol/heartbeat_interval_ms", 300),
+                      "/protocol/election_timeout_min_ms",
+                      "must be greater than heartbeat_interval_ms (300)"));
+  EXPECT_TRUE(FailsAt(with(raft_scenario(), "/protocol/initial_leader", "eu-west-1-0"),
+                      "/protocol/initial_leader", "is not a voter"));
+  EXPECT_TRUE(FailsAt(with(raft_scenario(), "/protocol/initial_leader", "mars-0"),
+                      "/protocol/initial_leader", "unknown node \"mars-0\""));
+  EXPECT_TRUE(FailsAt(with(raft_scenario(), "/protocol/voters", json::array({"eu-west-1-0"})),
+                      "/protocol/learners/0", "is also in voters"));
+  EXPECT_TRUE(FailsAt(
+      with(without(raft_scenario(), "/protocol/initial_leader"), "/protocol/voters", json::array()),
+      "/protocol/voters", "needs at least one voter"));
+  EXPECT_TRUE(FailsAt(with(raft_scenario(), "/protocol/read_mode", "read_index"),
+                      "/protocol/max_clock_drift", "only used with read_mode \"lease\""));
+}
+
+TEST(ScenarioLoaderTest, FieldsOfTheOtherProtocolAreRefused) {
+  EXPECT_TRUE(FailsAt(with(raft_scenario(), "/protocol/ack", "sync"), "/protocol/ack",
+                      "field \"ack\" does not apply to type \"raft\""));
+  EXPECT_TRUE(FailsAt(with(base_scenario(), "/protocol/pre_vote", true), "/protocol/pre_vote",
+                      "field \"pre_vote\" does not apply to type \"primary_backup\""));
+  EXPECT_TRUE(FailsAt(without(base_scenario(), "/protocol/ack"), "/protocol",
+                      "missing required field \"ack\" (needed by type \"primary_backup\")"));
+}
+
+TEST(ScenarioLoaderTest, NodeCrashNamesAReplicaOrTheLeader) {
+  const json crash = json::parse(R"({"type": "node_crash", "node": "us-west-2-0", "at_s": 3,
+                                     "until_s": 4})");
+  const Scenario s = load_ok(with(base_scenario(), "/faults/3", crash));
+  ASSERT_EQ(s.faults.size(), 4u);
+  EXPECT_EQ(std::get<NodeCrash>(s.faults[3].what).node, "us-west-2-0");
+  EXPECT_EQ(std::get<NodeCrash>(
+                load_ok(with(base_scenario(), "/faults/3", with(crash, "/node", "leader")))
+                    .faults[3]
+                    .what)
+                .node,
+            NodeCrash::kCurrentLeader);
+  EXPECT_TRUE(FailsAt(with(base_scenario(), "/faults/3", with(crash, "/node", "us-west-2-7")),
+                      "/faults/3/node", "unknown node \"us-west-2-7\""));
+  EXPECT_TRUE(FailsAt(with(base_scenario(), "/faults/3", with(crash, "/region", "us-west-2")),
+                      "/faults/3/region", "does not apply to type \"node_crash\""));
 }
 
 }  // namespace

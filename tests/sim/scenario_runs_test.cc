@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <future>
 #include <map>
@@ -399,6 +400,120 @@ TEST(ScenarioRuns, AHealedPartitionLosesNothingAndTheBackupsCatchUp) {
 }
 
 // --- 7: determinism -------------------------------------------------------------------------
+
+// --- Raft ----------------------------------------------------------------------------------
+
+json raft_protocol(const std::string& initial_leader) {
+  return {{"type", "raft"},
+          {"initial_leader", initial_leader},
+          {"election_timeout_min_ms", 500},
+          {"election_timeout_max_ms", 1000},
+          {"heartbeat_interval_ms", 50}};
+}
+
+// Five replicas over the shared world's three regions: the leader alone in a, two in b, two in c.
+// When a goes dark the four others hold a majority (3 of 5) without it.
+TEST(ScenarioRuns, RaftElectsANewLeaderWhenTheLeadersRegionFailsAndLosesNoAcknowledgedWrite) {
+  json scenario = three_region_scenario("sync");
+  scenario["duration_s"] = 12;
+  scenario["node"]["fsync_ms"] = 1;
+  scenario["topology"]["regions"][1]["nodes"] = 2;
+  scenario["topology"]["regions"][2]["nodes"] = 2;
+  scenario["protocol"] = raft_protocol("a-0");
+  scenario["workload"] = json::parse(R"([
+    {"region": "b", "rate_per_s": 300, "write_fraction": 1.0, "key_space": 1000,
+     "read_from": "primary", "client_timeout_ms": 1000},
+    {"region": "c", "rate_per_s": 300, "write_fraction": 1.0, "key_space": 1000,
+     "read_from": "primary", "client_timeout_ms": 1000}
+  ])");
+  scenario["faults"] = json::parse(R"([{"type": "region_outage", "region": "a", "at_s": 1}])");
+  const ScenarioRun run = run_scenario(scenario);
+  ASSERT_TRUE(ran(run));
+
+  EXPECT_EQ(run.report.at("data_loss").at("acknowledged_writes_lost"), 0);
+  const json& failovers = run.report.at("failovers");
+  ASSERT_EQ(failovers.size(), 1u) << failovers.dump();
+  EXPECT_EQ(failovers[0].at("from"), "a-0");
+  EXPECT_NE(failovers[0].at("to").get<std::string>().substr(0, 2), "a-");
+  EXPECT_FALSE(run.report.at("rto_ms").is_null());
+
+  // The new leader (in b or c) commits with its region's other replica and one replica of the
+  // other region: its own region's clients see service + fsync + the b-c round trip (80 ms),
+  // the other region's clients one more round trip. Most writes come after the failover.
+  const double fsync = number_at(scenario, "/node/fsync_ms");
+  const double expected = intra_rtt_ms(scenario, "b") +
+                          number_at(scenario, "/node/service_time_ms/mean") +
+                          number_at(scenario, "/topology/links/2/rtt_ms") + fsync;
+  const json& by_region = run.report.at("latency_ms").at("by_region");
+  const double nearest_quorum_p50 = std::min(by_region.at("b").at("write").at("p50").get<double>(),
+                                             by_region.at("c").at("write").at("p50").get<double>());
+  EXPECT_TRUE(within_fraction(nearest_quorum_p50, expected, 0.05))
+      << "write p50 in the leader's region " << nearest_quorum_p50 << " ms, expected " << expected;
+}
+
+// The Raft paper's experiment: crash the leader again and again on a LAN. A follower notices
+// between election_timeout_min - heartbeat and election_timeout_max after the crash (it last
+// heard the leader up to one heartbeat before), then PreVote and the vote take a few LAN round
+// trips and fsyncs.
+TEST(ScenarioRuns, RaftTimeWithoutALeaderFollowsTheElectionTimeoutRange) {
+  const fs::path file = test_support::source_dir() / "scenarios" / "raft" / "election-lan.json";
+  const ScenarioRun run = run_scenario_file(file);
+  ASSERT_TRUE(ran(run));
+  const json scenario = json::parse(std::ifstream(file));
+  const double min_ms = number_at(scenario, "/protocol/election_timeout_min_ms");
+  const double max_ms = number_at(scenario, "/protocol/election_timeout_max_ms");
+  const double heartbeat_ms = number_at(scenario, "/protocol/heartbeat_interval_ms");
+
+  std::size_t crashes = scenario.at("faults").size();
+  std::vector<double> leaderless;
+  for (const json& election : run.report.at("elections")) {
+    if (election.at("leaderless_ms").is_number()) {
+      leaderless.push_back(election.at("leaderless_ms").get<double>());
+    }
+  }
+  ASSERT_EQ(leaderless.size(), crashes) << "one election per leader crash";
+  for (double ms : leaderless) {
+    EXPECT_GE(ms, min_ms - heartbeat_ms);
+    EXPECT_LE(ms, max_ms + 20);  // + the election's own round trips and fsyncs
+  }
+  // Uniform timeouts: the median sits inside the range, not at an end of it.
+  const json& summary = run.report.at("election_summary").at("leaderless_ms");
+  EXPECT_GT(summary.at("p50").get<double>(), min_ms - heartbeat_ms / 2);
+  EXPECT_LT(summary.at("p50").get<double>(), max_ms);
+  EXPECT_EQ(run.report.at("data_loss").at("acknowledged_writes_lost"), 0);
+}
+
+// Partial partition: the leader (a) and one follower (c) cannot talk; both still reach b.
+// Without PreVote and CheckQuorum, c times out, bumps the term, and through b deposes the
+// healthy leader. With them, c's pre-vote finds no support (b still hears the leader) and
+// nothing changes.
+TEST(ScenarioRuns, RaftPreVoteAndCheckQuorumKeepAPartiallyPartitionedLeader) {
+  auto run_with = [](bool guards) {
+    json scenario = three_region_scenario("sync");
+    scenario["duration_s"] = 15;
+    scenario["protocol"] = raft_protocol("a-0");
+    scenario["protocol"]["pre_vote"] = guards;
+    scenario["protocol"]["check_quorum"] = guards;
+    scenario["faults"] =
+        json::parse(R"([{"type": "partition", "groups": [["a"], ["c"]], "at_s": 3}])");
+    return run_scenario(scenario);
+  };
+  const ScenarioRun guarded = run_with(true);
+  const ScenarioRun plain = run_with(false);
+  ASSERT_TRUE(ran(guarded));
+  ASSERT_TRUE(ran(plain));
+  auto last_term = [](const ScenarioRun& run) {
+    return run.report.at("elections").back().at("term").get<int>();
+  };
+
+  EXPECT_EQ(guarded.report.at("failover_count"), 0) << guarded.report.at("elections").dump();
+  EXPECT_EQ(last_term(guarded), 1);
+  EXPECT_GE(plain.report.at("failover_count").get<int>(), 1) << plain.report.at("elections");
+  EXPECT_GT(last_term(plain), 2) << "the deposing candidate's term and the election after it";
+  for (const ScenarioRun* run : {&guarded, &plain}) {
+    EXPECT_EQ(run->report.at("data_loss").at("acknowledged_writes_lost"), 0);
+  }
+}
 
 std::string report_without_run(json report) {
   report.erase("run");

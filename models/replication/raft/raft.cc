@@ -71,7 +71,13 @@ void Raft::on_start(Context& ctx) {
   last_heard_leader_ = ctx.now();
   if (membership_.is_voter(config_.self)) {
     role_ = Role::kBackup;
-    arm_election_timer(ctx);
+    const bool fresh_cluster = term_ == Epoch(0) && storage.last_index() == LogIndex(0) &&
+                               storage.snapshot_index() == LogIndex(0);
+    if (config_.campaign_at_start && fresh_cluster) {
+      campaign(/*pre_vote=*/false, /*transfer=*/true, ctx);
+    } else {
+      arm_election_timer(ctx);
+    }
   } else {
     role_ = Role::kLearner;  // a learner or a node waiting to be added: passive until contacted
   }
@@ -108,7 +114,8 @@ NodeView Raft::view() const {
                   .epoch = term_,
                   .known_primary = leader_,
                   .commit_index = commit_index_,
-                  .voter = membership_.is_voter(config_.self)};
+                  .voter = membership_.is_voter(config_.self),
+                  .member = membership_.is_member(config_.self)};
 }
 
 // --- roles ----------------------------------------------------------------------------------

@@ -78,6 +78,10 @@ struct Config {
   ReadMode read_mode = ReadMode::kReadIndex;
   // Lease reads: the largest relative difference between two nodes' clock rates (0.1 = 10%).
   double max_clock_drift = 0.1;
+  // Bootstrap: in a fresh cluster (term 0, empty log) this voter campaigns at once instead of
+  // waiting an election timeout, as a deployment's bootstrap node does, so the first leader is
+  // known. Its vote request bypasses stickiness: no leader can have existed yet.
+  bool campaign_at_start = false;
 
   // Empty when the configuration is usable; otherwise what is wrong.
   std::string validate() const;
