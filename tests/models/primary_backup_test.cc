@@ -929,6 +929,20 @@ TEST(PrimaryBackupRequests, BackupRefusesWritesAndPrimaryOnlyReadsWithAPrimaryHi
   EXPECT_EQ(cluster.reply_for(read)->reply.version, version(1, 1));
 }
 
+// The initial primary takes office once epoch 1 is durable (one fsync); a write that reaches
+// it meanwhile waits for that instead of failing with "not primary".
+TEST(PrimaryBackupRequests, WriteArrivingWhileThePrimaryTakesOfficeIsServedOnceItHas) {
+  MemCluster cluster({.replicas = 3, .config = make_config(AckMode::kAsync)});
+  cluster.start();
+  const RequestId early = cluster.write(NodeId(0), 7);  // at time 0, before the first fsync
+  EXPECT_EQ(cluster.reply_for(early), nullptr) << "answered before taking office";
+  cluster.run_until(at_ms(100));
+  const ReplyRecord* reply = cluster.reply_for(early);
+  ASSERT_NE(reply, nullptr);
+  EXPECT_EQ(reply->reply.status, ReplyStatus::kOk);
+  EXPECT_EQ(reply->reply.version, version(1, 1));
+}
+
 TEST(PrimaryBackupRequests, BackupServesAllowedReadsFromItsAppliedState) {
   MemCluster cluster({.replicas = 3, .config = make_config(AckMode::kSemiSync)});
   cluster.start();

@@ -515,6 +515,33 @@ TEST(ScenarioRuns, RaftPreVoteAndCheckQuorumKeepAPartiallyPartitionedLeader) {
   }
 }
 
+// A learner receives the log like a follower, so its lag is reported; a replica outside the
+// cluster has none. Learner c-0 is 50 ms one way from the leader a-0.
+TEST(ScenarioRuns, RaftReportsLagForFollowersAndLearnersButNotForNonMembers) {
+  json scenario = three_region_scenario("sync");
+  scenario["duration_s"] = 5;
+  scenario["topology"]["regions"][2]["nodes"] = 2;
+  scenario["protocol"] = raft_protocol("a-0");
+  scenario["protocol"]["voters"] = {"a-0", "b-0", "c-1"};
+  scenario["protocol"]["learners"] = {"c-0"};
+  scenario["workload"][0]["rate_per_s"] = 500;
+  scenario["workload"][0]["write_fraction"] = 1.0;
+  const ScenarioRun run = run_scenario(scenario);
+  ASSERT_TRUE(ran(run));
+  const json& lag = run.report.at("replication_lag_ms");
+  ASSERT_TRUE(lag.at("c-0").at("p50").is_number()) << lag.dump();
+  const double one_way_ms = number_at(scenario, "/topology/links/1/rtt_ms") / 2;  // a <-> c
+  EXPECT_GT(lag.at("c-0").at("p50").get<double>(), one_way_ms - 5);
+  EXPECT_LT(lag.at("c-0").at("p50").get<double>(), one_way_ms + 5);
+  EXPECT_TRUE(lag.at("b-0").at("p50").is_number());
+
+  scenario["protocol"].erase("learners");  // c-0 is now in neither list: outside the cluster
+  const ScenarioRun outside = run_scenario(scenario);
+  ASSERT_TRUE(ran(outside));
+  EXPECT_TRUE(outside.report.at("replication_lag_ms").at("c-0").at("p50").is_null())
+      << outside.report.at("replication_lag_ms").dump();
+}
+
 std::string report_without_run(json report) {
   report.erase("run");
   return report.dump(2);

@@ -76,6 +76,7 @@ void PrimaryBackup::on_persisted(WriteToken token, Context& ctx) {
   if (promotion_sequence_ && *promotion_sequence_ <= durable_sequence_) {
     promotion_sequence_.reset();
     become_primary(ctx);
+    answer_held_requests(ctx);
     return;
   }
   if (role_ == Role::kPrimary) advance_commit(ctx);
@@ -160,6 +161,7 @@ void PrimaryBackup::become_backup(Epoch epoch, std::optional<NodeId> primary, Co
     heard_primary_ = false;
   }
   arm_failover_timer(ctx);
+  answer_held_requests(ctx);  // a promotion that did not happen: they are redirected
 }
 
 void PrimaryBackup::become_candidate(Context& ctx) {
@@ -191,6 +193,12 @@ void PrimaryBackup::on_message(NodeId from, const Message& message, Context& ctx
 }
 
 void PrimaryBackup::on_client_request(ClientId from, const ClientRequest& request, Context& ctx) {
+  if (promotion_sequence_ && held_requests_.size() < kMaxHeldRequests) {
+    // Taking office once the new epoch is durable (one fsync): answering "not primary" now
+    // would fail requests that a moment later this node serves.
+    held_requests_.push_back(HeldRequest{.client = from, .request = request});
+    return;
+  }
   const bool primary = role_ == Role::kPrimary;
   if (request.kind == OpKind::kWrite && primary) {
     write_as_primary(from, request, ctx);
@@ -208,6 +216,12 @@ void PrimaryBackup::on_client_request(ClientId from, const ClientRequest& reques
   if (hint == config_.self) hint.reset();
   ctx.reply(from, ClientReply{
                       .id = request.id, .status = ReplyStatus::kNotPrimary, .primary_hint = hint});
+}
+
+void PrimaryBackup::answer_held_requests(Context& ctx) {
+  std::deque<HeldRequest> held;
+  held.swap(held_requests_);
+  for (const HeldRequest& request : held) on_client_request(request.client, request.request, ctx);
 }
 
 }  // namespace cutover::models::primary_backup

@@ -99,6 +99,11 @@ class PrimaryBackup final : public Protocol {
     NodeId to;
     Message message;
   };
+  struct HeldRequest {  // a client request that came while the node was taking office
+    ClientId client;
+    ClientRequest request;
+  };
+  static constexpr std::size_t kMaxHeldRequests = 4096;
   struct DurableMark {  // log length right after a write with this sequence
     std::uint64_t sequence;
     LogIndex last_index;
@@ -142,6 +147,7 @@ class PrimaryBackup final : public Protocol {
   void request_persist(Context& ctx);
   void send_when_durable(NodeId to, Message message, Context& ctx);
   void apply_committed(Context& ctx);
+  void answer_held_requests(Context& ctx);
   void set_commit_index(LogIndex commit, Context& ctx);
   bool committed_entries_are_safe() const;
   Progress* progress_of(NodeId node);
@@ -161,6 +167,7 @@ class PrimaryBackup final : public Protocol {
   std::deque<DurableMark> durable_marks_;
   std::deque<PendingReply> pending_replies_;
   std::deque<PendingWrite> pending_writes_;
+  std::deque<HeldRequest> held_requests_;
   std::vector<Progress> progress_;  // primary only: one per backup, in replica order
   std::vector<NodeId> votes_;       // candidate only
   bool pre_voting_ = false;
