@@ -79,7 +79,7 @@ void PrimaryBackup::start_vote(bool pre_vote, Context& ctx) {
                       .pre_vote = pre_vote};
   if (!pre_vote) {
     epoch_ = request.epoch;
-    write_hard_state(HardState{.epoch = epoch_, .voted_for = config_.self}, ctx);
+    durable_.write_hard_state(HardState{.epoch = epoch_, .voted_for = config_.self}, ctx);
   }
   arm_failover_timer(ctx);
   for (NodeId node : config_.replicas) {
@@ -88,7 +88,7 @@ void PrimaryBackup::start_vote(bool pre_vote, Context& ctx) {
     if (pre_vote) {
       ctx.send(node, request);
     } else {
-      send_when_durable(node, request, ctx);
+      durable_.send_when_durable(node, request, ctx);
     }
   }
   if (votes_.size() >= config_.majority()) {  // a single-replica cluster
@@ -96,7 +96,7 @@ void PrimaryBackup::start_vote(bool pre_vote, Context& ctx) {
       start_vote(/*pre_vote=*/false, ctx);
     } else {
       promotion_sequence_ = ctx.storage().write_sequence();
-      request_persist(ctx);
+      durable_.request_persist(ctx);
     }
   }
 }
@@ -132,9 +132,10 @@ void PrimaryBackup::on_vote_request(NodeId from, const VoteRequest& request, Con
     ctx.send(from, VoteResponse{.epoch = epoch_, .granted = false, .pre_vote = false});
     return;
   }
-  write_hard_state(HardState{.epoch = epoch_, .voted_for = from}, ctx);
+  durable_.write_hard_state(HardState{.epoch = epoch_, .voted_for = from}, ctx);
   arm_failover_timer(ctx);  // give the candidate we voted for time to win
-  send_when_durable(from, VoteResponse{.epoch = epoch_, .granted = true, .pre_vote = false}, ctx);
+  durable_.send_when_durable(
+      from, VoteResponse{.epoch = epoch_, .granted = true, .pre_vote = false}, ctx);
 }
 
 void PrimaryBackup::on_vote_response(NodeId from, const VoteResponse& response, Context& ctx) {
@@ -154,45 +155,16 @@ void PrimaryBackup::on_vote_response(NodeId from, const VoteResponse& response, 
     // Our vote for ourselves went out with the requests, so the epoch is normally durable
     // already and no on_persisted will come to complete the promotion: take over now.
     promotion_sequence_ = ctx.storage().write_sequence();
-    if (*promotion_sequence_ <= durable_sequence_) {
+    if (durable_.is_durable(*promotion_sequence_)) {
       promotion_sequence_.reset();
       become_primary(ctx);
     } else {
-      request_persist(ctx);
+      durable_.request_persist(ctx);
     }
   }
 }
 
 // --- storage bookkeeping --------------------------------------------------------------------
-
-void PrimaryBackup::write_hard_state(const HardState& state, Context& ctx) {
-  ctx.storage().set_hard_state(state);
-  note_write(ctx);
-}
-
-void PrimaryBackup::note_write(Context& ctx) {
-  durable_marks_.push_back(DurableMark{.sequence = ctx.storage().write_sequence(),
-                                       .last_index = ctx.storage().last_index()});
-}
-
-void PrimaryBackup::request_persist(Context& ctx) {
-  const std::uint64_t written = ctx.storage().write_sequence();
-  if (written <= requested_sequence_) return;
-  requested_sequence_ = written;
-  const WriteToken token = ctx.persist();
-  CUTOVER_CHECK(token.value == written, "persist token must name the write sequence");
-}
-
-void PrimaryBackup::send_when_durable(NodeId to, Message message, Context& ctx) {
-  const std::uint64_t needed = ctx.storage().write_sequence();
-  if (needed <= durable_sequence_) {
-    ctx.send(to, std::move(message));
-    return;
-  }
-  request_persist(ctx);
-  pending_replies_.push_back(
-      PendingReply{.sequence = needed, .to = to, .message = std::move(message)});
-}
 
 void PrimaryBackup::truncate_log_after(LogIndex keep_through, Context& ctx) {
   if (commit_index_ > keep_through) {
@@ -202,11 +174,8 @@ void PrimaryBackup::truncate_log_after(LogIndex keep_through, Context& ctx) {
     commit_index_ = keep_through;
   }
   ctx.storage().truncate_after(keep_through);
-  note_write(ctx);
-  for (DurableMark& mark : durable_marks_) {
-    mark.last_index = std::min(mark.last_index, keep_through);
-  }
-  durable_index_ = std::min(durable_index_, keep_through);
+  durable_.note_write(ctx);
+  durable_.clamp(keep_through);
   if (kv_.applied_index() > keep_through) kv_.reset();  // rebuilt from the log on next apply
   ctx.emit(TraceEvent{.kind = TraceKind::kTruncated,
                       .epoch = epoch_,
@@ -262,13 +231,14 @@ bool PrimaryBackup::testing_in_sync(NodeId backup) const {
 
 void PrimaryBackup::check_invariants(const Storage& storage) const {
   CUTOVER_CHECK(commit_index_ <= storage.last_index(), "commit index beyond the log");
-  CUTOVER_CHECK(durable_index_ <= storage.last_index(), "durable index beyond the log");
+  CUTOVER_CHECK(durable_.durable_index() <= storage.last_index(), "durable index beyond the log");
   CUTOVER_CHECK(kv_.applied_index() <= commit_index_, "applied beyond the commit index");
   CUTOVER_CHECK(storage.hard_state().epoch <= epoch_, "in-memory epoch behind storage");
   CUTOVER_CHECK(storage.last_epoch() <= epoch_, "log holds an entry from a future epoch");
   if (role_ == Role::kPrimary) {
     CUTOVER_CHECK(storage.hard_state().epoch == epoch_, "primary's epoch is not persisted");
-    CUTOVER_CHECK(commit_index_ <= durable_index_, "primary committed what it has not synced");
+    CUTOVER_CHECK(commit_index_ <= durable_.durable_index(),
+                  "primary committed what it has not synced");
     CUTOVER_CHECK(progress_.size() + 1 == config_.replicas.size(), "progress per backup");
   }
 }

@@ -40,16 +40,15 @@ void PrimaryBackup::on_start(Context& ctx) {
   const Storage& storage = ctx.storage();
   // After a (re)start everything in storage is durable: the driver crashed away the rest.
   epoch_ = storage.hard_state().epoch;
-  durable_index_ = storage.last_index();
-  durable_sequence_ = requested_sequence_ = storage.write_sequence();
+  durable_.start(storage);
   role_ = Role::kBackup;
   const bool fresh_cluster = epoch_ == Epoch(0);
   if (fresh_cluster && config_.self == config_.initial_primary) {
     // The configured primary takes epoch 1 once that is durable; no election is needed.
     epoch_ = Epoch(1);
-    write_hard_state(HardState{.epoch = epoch_, .voted_for = config_.self}, ctx);
+    durable_.write_hard_state(HardState{.epoch = epoch_, .voted_for = config_.self}, ctx);
     promotion_sequence_ = ctx.storage().write_sequence();
-    request_persist(ctx);
+    durable_.request_persist(ctx);
     return;
   }
   arm_failover_timer(ctx);
@@ -64,16 +63,8 @@ void PrimaryBackup::on_timer(TimerId id, Context& ctx) {
 }
 
 void PrimaryBackup::on_persisted(WriteToken token, Context& ctx) {
-  durable_sequence_ = std::max(durable_sequence_, token.value);
-  while (!durable_marks_.empty() && durable_marks_.front().sequence <= durable_sequence_) {
-    durable_index_ = durable_marks_.front().last_index;
-    durable_marks_.pop_front();
-  }
-  while (!pending_replies_.empty() && pending_replies_.front().sequence <= durable_sequence_) {
-    ctx.send(pending_replies_.front().to, std::move(pending_replies_.front().message));
-    pending_replies_.pop_front();
-  }
-  if (promotion_sequence_ && *promotion_sequence_ <= durable_sequence_) {
+  durable_.on_persisted(token, ctx);
+  if (promotion_sequence_ && durable_.is_durable(*promotion_sequence_)) {
     promotion_sequence_.reset();
     become_primary(ctx);
     answer_held_requests(ctx);
@@ -88,9 +79,9 @@ void PrimaryBackup::on_admin(const AdminCommand& command, Context& ctx) {
   if (role_ == Role::kPrimary || promotion_sequence_) return;
   // A scripted promotion: the operator vouches for this node; no vote is asked.
   epoch_ = Epoch(epoch_.value + 1);
-  write_hard_state(HardState{.epoch = epoch_, .voted_for = config_.self}, ctx);
+  durable_.write_hard_state(HardState{.epoch = epoch_, .voted_for = config_.self}, ctx);
   promotion_sequence_ = ctx.storage().write_sequence();
-  request_persist(ctx);
+  durable_.request_persist(ctx);
 }
 
 NodeView PrimaryBackup::view() const {
@@ -135,8 +126,8 @@ void PrimaryBackup::become_backup(Epoch epoch, std::optional<NodeId> primary, Co
   CUTOVER_CHECK(epoch >= epoch_, "backup of an older epoch");
   if (epoch > epoch_) {
     epoch_ = epoch;
-    write_hard_state(HardState{.epoch = epoch_, .voted_for = std::nullopt}, ctx);
-    request_persist(ctx);
+    durable_.write_hard_state(HardState{.epoch = epoch_, .voted_for = std::nullopt}, ctx);
+    durable_.request_persist(ctx);
   }
   if (role_ == Role::kPrimary) {
     ctx.emit(TraceEvent{.kind = TraceKind::kSteppedDown,

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "models/kv/kv_state_machine.h"
+#include "models/replication/durable_writes.h"
 #include "models/replication/protocol.h"
 
 namespace cutover::models::primary_backup {
@@ -94,20 +95,11 @@ class PrimaryBackup final : public Protocol {
     ClientId client;
     RequestId request;
   };
-  struct PendingReply {      // a message that may only leave once storage is durable
-    std::uint64_t sequence;  // durable through this write sequence first
-    NodeId to;
-    Message message;
-  };
   struct HeldRequest {  // a client request that came while the node was taking office
     ClientId client;
     ClientRequest request;
   };
   static constexpr std::size_t kMaxHeldRequests = 4096;
-  struct DurableMark {  // log length right after a write with this sequence
-    std::uint64_t sequence;
-    LogIndex last_index;
-  };
 
   // --- roles ---
   void become_primary(Context& ctx);
@@ -141,11 +133,7 @@ class PrimaryBackup final : public Protocol {
   void arm_failover_timer(Context& ctx);
 
   // --- storage and apply ---
-  void write_hard_state(const HardState& state, Context& ctx);
-  void note_write(Context& ctx);
   void truncate_log_after(LogIndex keep_through, Context& ctx);
-  void request_persist(Context& ctx);
-  void send_when_durable(NodeId to, Message message, Context& ctx);
   void apply_committed(Context& ctx);
   void answer_held_requests(Context& ctx);
   void set_commit_index(LogIndex commit, Context& ctx);
@@ -161,11 +149,7 @@ class PrimaryBackup final : public Protocol {
   TimePoint last_heard_primary_{};
   bool heard_primary_ = false;
   LogIndex commit_index_;
-  LogIndex durable_index_;
-  std::uint64_t durable_sequence_ = 0;
-  std::uint64_t requested_sequence_ = 0;
-  std::deque<DurableMark> durable_marks_;
-  std::deque<PendingReply> pending_replies_;
+  DurableWrites durable_;  // what is fsynced; replies that wait for it
   std::deque<PendingWrite> pending_writes_;
   std::deque<HeldRequest> held_requests_;
   std::vector<Progress> progress_;  // primary only: one per backup, in replica order

@@ -17,8 +17,8 @@ void PrimaryBackup::write_as_primary(ClientId from, const ClientRequest& request
                        .request = request.id,
                        .created_at = ctx.now()};
   storage.append(std::span<const LogEntry>(&entry, 1));
-  note_write(ctx);
-  request_persist(ctx);
+  durable_.note_write(ctx);
+  durable_.request_persist(ctx);
   pending_writes_.push_back(
       PendingWrite{.index = entry.version.index, .client = from, .request = request.id});
   for (Progress& progress : progress_) {
@@ -69,7 +69,8 @@ void PrimaryBackup::send_appends_to(Progress& progress, bool heartbeat, Context&
   if (progress.probing) {
     if (heartbeat || pending() > 0) {
       // In probe mode next_index is not advanced: the answer tells where to go on.
-      const std::uint64_t count = std::min<std::uint64_t>(pending(), config_.max_entries_per_append);
+      const std::uint64_t count =
+          std::min<std::uint64_t>(pending(), config_.max_entries_per_append);
       send_batch(count);
       progress.next_index = LogIndex(progress.next_index.value - count);
     }
@@ -84,8 +85,7 @@ void PrimaryBackup::send_appends_to(Progress& progress, bool heartbeat, Context&
   if (heartbeat && !sent) send_batch(0);
 }
 
-void PrimaryBackup::on_append_response(NodeId from, const AppendResponse& response,
-                                       Context& ctx) {
+void PrimaryBackup::on_append_response(NodeId from, const AppendResponse& response, Context& ctx) {
   Progress* progress = progress_of(from);
   if (progress == nullptr) return;
   const LogIndex last = ctx.storage().last_index();
@@ -140,17 +140,17 @@ void PrimaryBackup::update_in_sync_set(Context& ctx) {
 LogIndex PrimaryBackup::commit_candidate() const {
   switch (config_.ack_mode) {
     case AckMode::kAsync:
-      return durable_index_;
+      return durable_.durable_index();
     case AckMode::kSemiSync: {
       std::vector<LogIndex> matches;
       for (const Progress& progress : progress_) matches.push_back(progress.match_index);
       if (matches.size() < config_.semi_sync_acks) return LogIndex(0);
       std::nth_element(matches.begin(), matches.begin() + (config_.semi_sync_acks - 1),
                        matches.end(), std::greater<>());
-      return std::min(durable_index_, matches[config_.semi_sync_acks - 1]);
+      return std::min(durable_.durable_index(), matches[config_.semi_sync_acks - 1]);
     }
     case AckMode::kSync: {
-      LogIndex candidate = durable_index_;
+      LogIndex candidate = durable_.durable_index();
       for (const Progress& progress : progress_) {
         if (progress.in_sync) candidate = std::min(candidate, progress.match_index);
       }
@@ -192,8 +192,8 @@ void PrimaryBackup::on_append_entries(NodeId from, const AppendEntries& append, 
   if (role_ == Role::kPrimary && append.epoch == epoch_) {
     // Two primaries in one epoch. Elections make it impossible; scripted promotions of two
     // nodes at once can do it, and then the lower node id keeps the role.
-    CUTOVER_CHECK(!config_.automatic_failover, "two primaries in epoch " +
-                                                   std::to_string(epoch_.value));
+    CUTOVER_CHECK(!config_.automatic_failover,
+                  "two primaries in epoch " + std::to_string(epoch_.value));
     if (config_.self < from) return;
   }
   if (append.epoch > epoch_ || role_ != Role::kBackup || known_primary_ != from) {
@@ -203,12 +203,13 @@ void PrimaryBackup::on_append_entries(NodeId from, const AppendEntries& append, 
   last_heard_primary_ = ctx.now();
   const Storage& storage = ctx.storage();
   if (append.prev_index > storage.last_index()) {
-    ctx.send(from, AppendResponse{.epoch = epoch_, .success = false,
-                                  .match_index = storage.last_index()});
+    ctx.send(from, AppendResponse{
+                       .epoch = epoch_, .success = false, .match_index = storage.last_index()});
     return;
   }
   if (storage.epoch_at(append.prev_index) != append.prev_epoch) {
-    ctx.send(from, AppendResponse{.epoch = epoch_, .success = false,
+    ctx.send(from, AppendResponse{.epoch = epoch_,
+                                  .success = false,
                                   .match_index = conflict_hint(append.prev_index, storage)});
     return;
   }
@@ -239,13 +240,13 @@ void PrimaryBackup::append_after_match(NodeId from, const AppendEntries& append,
   }
   if (first_new < append.entries.size()) {
     storage.append(std::span<const LogEntry>(append.entries).subspan(first_new));
-    note_write(ctx);
+    durable_.note_write(ctx);
   }
   const LogIndex match(append.prev_index.value + append.entries.size());
   const LogIndex commit = std::min(append.commit_index, match);
   if (commit > commit_index_) set_commit_index(commit, ctx);
-  send_when_durable(from, AppendResponse{.epoch = epoch_, .success = true, .match_index = match},
-                    ctx);
+  durable_.send_when_durable(
+      from, AppendResponse{.epoch = epoch_, .success = true, .match_index = match}, ctx);
 }
 
 }  // namespace cutover::models::primary_backup

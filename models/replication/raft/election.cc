@@ -55,7 +55,7 @@ void Raft::campaign(bool pre_vote, bool transfer, Context& ctx) {
   if (!pre_vote) {
     // §5.2: increment the term and vote for itself; both durable before any request leaves.
     term_ = request.epoch;
-    write_hard_state(HardState{.epoch = term_, .voted_for = config_.self}, ctx);
+    durable_.write_hard_state(HardState{.epoch = term_, .voted_for = config_.self}, ctx);
     ctx.emit(TraceEvent{.kind = TraceKind::kElectionStarted,
                         .epoch = term_,
                         .index = storage.last_index(),
@@ -67,7 +67,7 @@ void Raft::campaign(bool pre_vote, bool transfer, Context& ctx) {
     if (pre_vote) {
       ctx.send(node, request);
     } else {
-      send_when_durable(node, request, ctx);
+      durable_.send_when_durable(node, request, ctx);
     }
   }
   maybe_win(ctx);  // a single-voter cluster needs no one else
@@ -81,11 +81,11 @@ void Raft::maybe_win(Context& ctx) {
   }
   // Our own vote must be durable before we act on the election.
   win_sequence_ = ctx.storage().write_sequence();
-  if (*win_sequence_ <= durable_sequence_) {
+  if (durable_.is_durable(*win_sequence_)) {
     win_sequence_.reset();
     become_leader(ctx);
   } else {
-    request_persist(ctx);
+    durable_.request_persist(ctx);
   }
 }
 
@@ -114,9 +114,10 @@ void Raft::on_vote_request(NodeId from, const VoteRequest& request, Context& ctx
     ctx.send(from, VoteResponse{.epoch = term_, .granted = false, .pre_vote = false});
     return;
   }
-  if (!voted) write_hard_state(HardState{.epoch = term_, .voted_for = from}, ctx);
+  if (!voted) durable_.write_hard_state(HardState{.epoch = term_, .voted_for = from}, ctx);
   election_reset_at_ = ctx.now();  // give the candidate time to win
-  send_when_durable(from, VoteResponse{.epoch = term_, .granted = true, .pre_vote = false}, ctx);
+  durable_.send_when_durable(from, VoteResponse{.epoch = term_, .granted = true, .pre_vote = false},
+                             ctx);
 }
 
 void Raft::on_vote_response(NodeId from, const VoteResponse& response, Context& ctx) {

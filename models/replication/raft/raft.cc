@@ -57,8 +57,7 @@ void Raft::on_start(Context& ctx) {
   const Storage& storage = ctx.storage();
   // After a (re)start everything in storage is durable: the driver crashed away the rest.
   term_ = storage.hard_state().epoch;
-  durable_index_ = storage.last_index();
-  durable_sequence_ = requested_sequence_ = storage.write_sequence();
+  durable_.start(storage);
   applied_membership_ = Membership{.voters = config_.voters, .learners = config_.learners};
   if (const auto& snapshot = storage.snapshot()) {
     kv_.restore(snapshot->cells, snapshot->last_index);
@@ -92,16 +91,8 @@ void Raft::on_timer(TimerId id, Context& ctx) {
 }
 
 void Raft::on_persisted(WriteToken token, Context& ctx) {
-  durable_sequence_ = std::max(durable_sequence_, token.value);
-  while (!durable_marks_.empty() && durable_marks_.front().sequence <= durable_sequence_) {
-    durable_index_ = durable_marks_.front().last_index;
-    durable_marks_.pop_front();
-  }
-  while (!pending_replies_.empty() && pending_replies_.front().sequence <= durable_sequence_) {
-    ctx.send(pending_replies_.front().to, std::move(pending_replies_.front().message));
-    pending_replies_.pop_front();
-  }
-  if (win_sequence_ && *win_sequence_ <= durable_sequence_) {
+  durable_.on_persisted(token, ctx);
+  if (win_sequence_ && durable_.is_durable(*win_sequence_)) {
     win_sequence_.reset();
     become_leader(ctx);
     return;
@@ -126,8 +117,8 @@ void Raft::enter_term(Epoch term, Context& ctx) {
   votes_.clear();
   win_sequence_.reset();
   // §5.1: a new term starts with no vote cast; persisted before anything this term leaves.
-  write_hard_state(HardState{.epoch = term_, .voted_for = std::nullopt}, ctx);
-  request_persist(ctx);
+  durable_.write_hard_state(HardState{.epoch = term_, .voted_for = std::nullopt}, ctx);
+  durable_.request_persist(ctx);
 }
 
 void Raft::leave_leadership(Context& ctx) {
@@ -373,45 +364,13 @@ void Raft::on_admin_as_leader(const AdminCommand& command, Context& ctx) {
 
 // --- storage bookkeeping --------------------------------------------------------------------
 
-void Raft::write_hard_state(const HardState& state, Context& ctx) {
-  ctx.storage().set_hard_state(state);
-  note_write(ctx);
-}
-
-void Raft::note_write(Context& ctx) {
-  durable_marks_.push_back(DurableMark{.sequence = ctx.storage().write_sequence(),
-                                       .last_index = ctx.storage().last_index()});
-}
-
-void Raft::request_persist(Context& ctx) {
-  const std::uint64_t written = ctx.storage().write_sequence();
-  if (written <= requested_sequence_) return;
-  requested_sequence_ = written;
-  const WriteToken token = ctx.persist();
-  CUTOVER_CHECK(token.value == written, "persist token must name the write sequence");
-}
-
-void Raft::send_when_durable(NodeId to, Message message, Context& ctx) {
-  const std::uint64_t needed = ctx.storage().write_sequence();
-  if (needed <= durable_sequence_) {
-    ctx.send(to, std::move(message));
-    return;
-  }
-  request_persist(ctx);
-  pending_replies_.push_back(
-      PendingReply{.sequence = needed, .to = to, .message = std::move(message)});
-}
-
 void Raft::truncate_log_after(LogIndex keep_through, Context& ctx) {
   CUTOVER_CHECK(role_ != Role::kPrimary, "a leader never truncates its own log");
   CUTOVER_CHECK(keep_through >= commit_index_,
                 "truncation of committed entry " + std::to_string(commit_index_.value));
   ctx.storage().truncate_after(keep_through);
-  note_write(ctx);
-  for (DurableMark& mark : durable_marks_) {
-    mark.last_index = std::min(mark.last_index, keep_through);
-  }
-  durable_index_ = std::min(durable_index_, keep_through);
+  durable_.note_write(ctx);
+  durable_.clamp(keep_through);
   ctx.emit(TraceEvent{
       .kind = TraceKind::kTruncated, .epoch = term_, .index = keep_through, .other = leader_});
   if (membership_index_ > keep_through) {
@@ -459,7 +418,7 @@ void Raft::check_invariants(const Storage& storage) const {
   CUTOVER_CHECK(commit_index_ <= storage.last_index(), "commit index beyond the log");
   CUTOVER_CHECK(kv_.applied_index() <= commit_index_, "applied beyond the commit index");
   CUTOVER_CHECK(kv_.applied_index() >= storage.snapshot_index(), "applied behind the snapshot");
-  CUTOVER_CHECK(durable_index_ <= storage.last_index(), "durable index beyond the log");
+  CUTOVER_CHECK(durable_.durable_index() <= storage.last_index(), "durable index beyond the log");
   CUTOVER_CHECK(storage.hard_state().epoch <= term_, "in-memory term behind storage");
   CUTOVER_CHECK(storage.last_epoch() <= term_, "log holds an entry from a future term");
   CUTOVER_CHECK(storage.epoch_at(commit_index_) <= storage.last_epoch(),
@@ -468,7 +427,7 @@ void Raft::check_invariants(const Storage& storage) const {
     CUTOVER_CHECK(storage.hard_state().epoch == term_, "leader's term is not persisted");
     CUTOVER_CHECK(storage.hard_state().voted_for == config_.self, "leader did not vote for itself");
     CUTOVER_CHECK(leader_ == config_.self, "a leader follows another node");
-    CUTOVER_CHECK(!membership_.is_voter(config_.self) || commit_index_ <= durable_index_,
+    CUTOVER_CHECK(!membership_.is_voter(config_.self) || commit_index_ <= durable_.durable_index(),
                   "leader committed what it has not synced");
     CUTOVER_CHECK(pending_writes_.empty() || pending_writes_.front().index > commit_index_,
                   "a committed write is still waiting for its reply");

@@ -52,6 +52,7 @@
 #include <vector>
 
 #include "models/kv/kv_state_machine.h"
+#include "models/replication/durable_writes.h"
 #include "models/replication/protocol.h"
 
 namespace cutover::models::raft {
@@ -140,15 +141,6 @@ class Raft final : public Protocol {
     bool indexed = false;
     std::uint64_t round;  // a heartbeat round started after the read arrived
   };
-  struct PendingReply {      // a message that may only leave once storage is durable
-    std::uint64_t sequence;  // durable through this write sequence first
-    NodeId to;
-    Message message;
-  };
-  struct DurableMark {  // log length right after a write with this sequence
-    std::uint64_t sequence;
-    LogIndex last_index;
-  };
   struct RoundStart {  // when a heartbeat round was sent (lease)
     std::uint64_t round;
     TimePoint sent_at;
@@ -217,10 +209,6 @@ class Raft final : public Protocol {
   bool committed_in_term(const Storage& storage) const;
 
   // --- storage and apply (raft.cc) ---
-  void write_hard_state(const HardState& state, Context& ctx);
-  void note_write(Context& ctx);
-  void request_persist(Context& ctx);
-  void send_when_durable(NodeId to, Message message, Context& ctx);
   void truncate_log_after(LogIndex keep_through, Context& ctx);
   void set_commit_index(LogIndex commit, Context& ctx);
   void apply_committed(Context& ctx);
@@ -238,11 +226,7 @@ class Raft final : public Protocol {
   Duration election_timeout_{};  // this election's randomized timeout
   TimePoint election_reset_at_{};
   LogIndex commit_index_;
-  LogIndex durable_index_;  // entries through it are durable in the current log
-  std::uint64_t durable_sequence_ = 0;
-  std::uint64_t requested_sequence_ = 0;
-  std::deque<DurableMark> durable_marks_;
-  std::deque<PendingReply> pending_replies_;
+  DurableWrites durable_;  // what is fsynced; replies that wait for it
 
   // Configuration: the latest in the log (in force) and the one applied with the state.
   Membership membership_;

@@ -25,8 +25,8 @@ LogIndex Raft::append_as_leader(LogEntry entry, Context& ctx) {
   entry.created_at = ctx.now();
   const bool config = entry.kind == EntryKind::kConfig;
   storage.append(std::span<const LogEntry>(&entry, 1));
-  note_write(ctx);
-  request_persist(ctx);
+  durable_.note_write(ctx);
+  durable_.request_persist(ctx);
   if (config) {
     adopt_membership_from_log(storage);
     membership_changed(ctx);
@@ -214,7 +214,7 @@ LogIndex Raft::quorum_match() const {
   matches.clear();
   for (NodeId voter : membership_.voters) {
     if (voter == config_.self) {
-      matches.push_back(durable_index_);
+      matches.push_back(durable_.durable_index());
     } else {
       const Progress* progress = progress_of(voter);
       matches.push_back(progress ? progress->match_index : LogIndex(0));
@@ -281,7 +281,7 @@ void Raft::on_append_entries(NodeId from, const AppendEntries& append, Context& 
     entries = entries.subspan(skip);
     prev = LogIndex(prev.value + skip);
     if (prev < commit_index_) {  // nothing beyond what we have committed
-      send_when_durable(
+      durable_.send_when_durable(
           from,
           AppendResponse{
               .epoch = term_, .success = true, .match_index = prev, .round = append.round},
@@ -335,7 +335,7 @@ void Raft::append_after_match(NodeId from, LogIndex prev, std::span<const LogEnt
   if (wrote) {
     const auto fresh = entries.subspan(first_new);
     storage.append(fresh);
-    note_write(ctx);
+    durable_.note_write(ctx);
     const bool config = std::any_of(fresh.begin(), fresh.end(),
                                     [](const LogEntry& e) { return e.kind == EntryKind::kConfig; });
     if (config) {
@@ -351,10 +351,10 @@ void Raft::append_after_match(NodeId from, LogIndex prev, std::span<const LogEnt
   }
   AppendResponse response{
       .epoch = term_, .success = true, .match_index = match, .round = append.round};
-  if (!wrote && match <= durable_index_) {
+  if (!wrote && match <= durable_.durable_index()) {
     ctx.send(from, response);  // nothing new to make durable: a heartbeat is answered at once
   } else {
-    send_when_durable(from, response, ctx);  // acknowledge only durable entries
+    durable_.send_when_durable(from, response, ctx);  // acknowledge only durable entries
   }
 }
 
@@ -372,19 +372,16 @@ void Raft::on_install_snapshot(NodeId from, const InstallSnapshot& install, Cont
     storage.install_snapshot(install.snapshot);
     if (!keeps_suffix) {
       // The log was discarded: only the old snapshot is known durable until this syncs.
-      durable_index_ = std::min(durable_index_, old_snapshot);
-      for (DurableMark& mark : durable_marks_) {
-        mark.last_index = std::min(mark.last_index, old_snapshot);
-      }
+      durable_.clamp(old_snapshot);
     }
-    note_write(ctx);
+    durable_.note_write(ctx);
     kv_.restore(snapshot.cells, snapshot.last_index);
     applied_membership_ = snapshot.membership;
     commit_index_ = snapshot.last_index;
     adopt_membership_from_log(storage);
     membership_changed(ctx);
   }
-  send_when_durable(
+  durable_.send_when_durable(
       from, InstallSnapshotResponse{.epoch = term_, .last_index = snapshot.last_index}, ctx);
 }
 
@@ -398,7 +395,7 @@ void Raft::maybe_compact(Context& ctx) {
                                                       .membership = applied_membership_,
                                                       .cells = kv_.cells()});
   storage.compact_through(std::move(snapshot));
-  note_write(ctx);  // made durable with the next fsync; a crash before it keeps the log
+  durable_.note_write(ctx);  // made durable with the next fsync; a crash before it keeps the log
 }
 
 }  // namespace cutover::models::raft
