@@ -527,6 +527,52 @@ TEST(RaftMembership, Thesis4_1_APromotedLearnerVotesAndCounts) {
   EXPECT_EQ(cluster.reply_for(stuck), nullptr) << "committed with two of four voters";
 }
 
+// Thesis §4.2.1: a learner that has not caught up (here: down) is not promoted. Promoting it
+// would make 4 voters with 2 up and no way to commit the change that undoes it.
+TEST(RaftMembership, Thesis4_2_1_ALearnerThatHasNotCaughtUpIsNotPromoted) {
+  RaftCluster cluster(cluster_options(3, base_config(), /*others=*/1));
+  cluster.start();
+  const NodeId leader = elect(cluster);
+  const NodeId learner(3);
+  cluster.admin(leader, AddLearner{learner});
+  cluster.run_for(from_ms(100));
+  ASSERT_TRUE(cluster.node(leader).testing_membership().is_learner(learner));
+  cluster.crash(learner);
+  for (int i = 0; i < 5; ++i) cluster.write(leader, 20 + i);
+  cluster.run_for(kElectionMin);
+  cluster.admin(leader, PromoteLearner{learner});
+  cluster.run_for(from_ms(100));
+  EXPECT_TRUE(cluster.node(leader).testing_membership().is_learner(learner));
+  EXPECT_EQ(cluster.node(leader).testing_membership().voters.size(), 3u);
+  // Back and caught up, the same command promotes it.
+  cluster.restart(learner);
+  cluster.run_for(from_ms(300));
+  cluster.admin(leader, PromoteLearner{learner});
+  cluster.run_for(from_ms(100));
+  EXPECT_TRUE(cluster.node(leader).testing_membership().is_voter(learner));
+}
+
+// Thesis §4.2.2: the removed server receives the entry that removes it, so it goes quiet. Without
+// it (and with PreVote and CheckQuorum off) it would time out forever and depose leaders.
+TEST(RaftMembership, Thesis4_2_2_ARemovedFollowerLearnsOfItsRemovalAndStaysQuiet) {
+  Config config = base_config();
+  config.pre_vote = false;
+  config.check_quorum = false;
+  RaftCluster cluster(cluster_options(4, config));
+  cluster.start();
+  const NodeId leader = elect(cluster);
+  const NodeId removed = other_than(leader, 4);
+  cluster.admin(leader, RemoveNode{removed});
+  cluster.run_for(from_ms(200));
+  ASSERT_FALSE(cluster.node(leader).testing_membership().is_member(removed));
+  EXPECT_FALSE(cluster.view(removed).member) << "it never heard of its removal";
+  EXPECT_EQ(cluster.view(removed).role, Role::kLearner);
+  const std::size_t requests_before = cluster.sent_of<VoteRequest>(removed).size();
+  cluster.run_for(from_ms(5000));
+  EXPECT_EQ(cluster.sent_of<VoteRequest>(removed).size(), requests_before);
+  EXPECT_EQ(cluster.leader(), leader);
+}
+
 TEST(RaftMembership, Thesis4_1_OneChangeAtATime) {
   RaftCluster cluster(cluster_options(3, base_config(), /*others=*/2));
   cluster.start();

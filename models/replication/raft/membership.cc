@@ -80,6 +80,16 @@ void Raft::sync_progress_with_membership(Context& ctx) {
   };
   for (NodeId node : membership_.voters) keep_or_add(node);
   for (NodeId node : membership_.learners) keep_or_add(node);
+  // Thesis §4.2.2: a server removed by a change that has not committed yet keeps receiving
+  // the log, so it learns of its removal and goes quiet; dropped once the change commits.
+  // (Quorums count membership_ only, so this progress never counts.)
+  if (membership_index_ > commit_index_) {
+    for (const auto* members : {&applied_membership_.voters, &applied_membership_.learners}) {
+      for (NodeId node : *members) {
+        if (!membership_.is_member(node) && progress_of(node) != nullptr) keep_or_add(node);
+      }
+    }
+  }
   std::sort(updated.begin(), updated.end(),
             [](const Progress& a, const Progress& b) { return a.node < b.node; });
   progress_ = std::move(updated);

@@ -349,6 +349,14 @@ void Raft::on_admin_as_leader(const AdminCommand& command, Context& ctx) {
     insert(next.learners, add->node);
   } else if (const auto* promote = std::get_if<PromoteLearner>(&command)) {
     if (!membership_.is_learner(promote->node)) return;
+    // Thesis §4.2.1: only a caught-up learner becomes a voter. A lagging or unreachable one
+    // would count in the new majority at once and could stall commits for good (with one
+    // voter down, promoting a dead learner leaves no majority to undo it).
+    const Progress* learner = progress_of(promote->node);
+    if (learner == nullptr || learner->match_index < commit_index_ ||
+        ctx.now() - learner->last_heard >= config_.election_timeout_min) {
+      return;
+    }
     erase(next.learners, promote->node);
     insert(next.voters, promote->node);
   } else if (const auto* remove = std::get_if<RemoveNode>(&command)) {

@@ -173,6 +173,9 @@ void Raft::on_append_response(NodeId from, const AppendResponse& response, Conte
     progress->next_index = std::max(progress->next_index, after_match);
     advance_commit(ctx);
     if (role_ != Role::kPrimary) return;  // a removed leader stepped down on this commit
+    // A committed configuration change rebuilds progress_: look the follower up again.
+    progress = progress_of(from);
+    if (progress == nullptr) return;  // it was removed, and now knows it
     maybe_send_timeout_now(*progress, ctx);
   }
   send_appends_to(*progress, /*heartbeat=*/false, ctx);
@@ -204,6 +207,8 @@ void Raft::on_snapshot_response(NodeId from, const InstallSnapshotResponse& resp
   progress->inflight.clear();
   advance_commit(ctx);
   if (role_ != Role::kPrimary) return;
+  progress = progress_of(from);  // see on_append_response
+  if (progress == nullptr) return;
   maybe_send_timeout_now(*progress, ctx);
   send_appends_to(*progress, /*heartbeat=*/false, ctx);
 }
@@ -233,7 +238,9 @@ void Raft::advance_commit(Context& ctx) {
   // §5.4.2 (Figure 8): only an entry of the current term is committed by counting replicas;
   // earlier terms' entries are committed with it, by the Log Matching Property.
   if (ctx.storage().epoch_at(candidate) != term_) return;
+  const bool change_commits = commit_index_ < membership_index_ && membership_index_ <= candidate;
   set_commit_index(candidate, ctx);
+  if (change_commits && role_ == Role::kPrimary) sync_progress_with_membership(ctx);
   reply_committed_writes(ctx);
   maybe_compact(ctx);
   if (!membership_.is_voter(config_.self) && commit_index_ >= membership_index_) {
