@@ -32,7 +32,7 @@ namespace {
 
 using testing::RaftCluster;
 
-constexpr std::uint64_t kDefaultSeeds = 200;
+constexpr std::uint64_t kDefaultSeeds = 1000;
 constexpr Duration kSafetyPhase = from_ms(4000);
 constexpr Duration kConvergeDeadline = from_ms(15000);
 
