@@ -260,6 +260,9 @@ class RaftCluster {
   LogIndex max_committed() const {
     return committed_.empty() ? LogIndex(0) : LogIndex(committed_.rbegin()->first);
   }
+  // How many committed indices the safety checks have seen (all of 1..max_committed() unless
+  // an entry was committed and compacted away before a check could see it).
+  std::size_t committed_checked() const { return committed_.size(); }
 
  private:
   struct Fingerprint {

@@ -150,6 +150,8 @@ void check_converged_state(RaftCluster& cluster, const std::string& context) {
     EXPECT_EQ(cluster.node(id).testing_membership(), members) << context << ": node " << i;
   }
   EXPECT_GE(cluster.storage(leader).last_index(), cluster.max_committed()) << context;
+  EXPECT_EQ(cluster.committed_checked(), cluster.max_committed().value)
+      << context << ": committed entries the safety checks never saw";
 }
 
 // Role, term, commit and log end of every node, for failure messages and tracing.

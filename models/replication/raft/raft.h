@@ -253,6 +253,7 @@ class Raft final : public Protocol {
   LogIndex first_index_of_term_;  // the leader's no-op
 
   KvStateMachine kv_;
+  std::shared_ptr<const Snapshot> next_snapshot_;      // taken, compacted into the log next commit
   mutable std::vector<LogIndex> scratch_indices_;      // quorum_match, reused
   mutable std::vector<std::uint64_t> scratch_rounds_;  // quorum_round, reused
 };
