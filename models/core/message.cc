@@ -15,6 +15,7 @@ bool Membership::is_learner(NodeId node) const {
 std::uint64_t Snapshot::size_bytes() const {
   std::uint64_t total = 0;
   for (const KvCell& cell : cells) total += kSnapshotCellOverheadBytes + cell.value_bytes;
+  total += recent_writes.size() * kSnapshotCellOverheadBytes;
   return total;
 }
 

@@ -58,11 +58,19 @@ struct KvCell {
 // A snapshot of the replicated state through `last_index` (Raft §7): what replaces the log
 // prefix it covers. Immutable once built and shared by pointer, so sending it or keeping it in
 // storage copies nothing.
+// A write the state machine applied, remembered so that a retry of it is not applied again.
+struct AppliedWrite {
+  RequestId request;
+  Version version;  // where it took effect
+  bool operator==(const AppliedWrite&) const = default;
+};
+
 struct Snapshot {
   LogIndex last_index;
   Epoch last_epoch;
-  Membership membership;      // the configuration in force at last_index
-  std::vector<KvCell> cells;  // ascending by key
+  Membership membership;                    // the configuration in force at last_index
+  std::vector<KvCell> cells;                // ascending by key
+  std::vector<AppliedWrite> recent_writes;  // the dedup table, ascending by request
   // What it weighs on the wire: every key with its value.
   std::uint64_t size_bytes() const;
 };

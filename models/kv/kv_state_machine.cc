@@ -11,10 +11,40 @@ void KvStateMachine::apply(const LogEntry& entry) {
   CUTOVER_CHECK(entry.version.index.value == applied_index_.value + 1,
                 "apply out of order: got " + std::to_string(entry.version.index.value) + " after " +
                     std::to_string(applied_index_.value));
-  if (entry.kind == EntryKind::kNormal) {
-    cells_[entry.key] = Cell{.version = entry.version, .value_bytes = entry.value_bytes};
-  }
   applied_index_ = entry.version.index;
+  if (entry.kind != EntryKind::kNormal) return;
+  auto& writes = applied_writes_[entry.request.client.value];
+  if (writes.contains(entry.request.sequence)) {
+    ++repeats_skipped_;
+    return;
+  }
+  writes.emplace(entry.request.sequence, entry.version);
+  if (entry.request.sequence >= kDedupWindow) {
+    writes.erase(writes.begin(), writes.lower_bound(entry.request.sequence - kDedupWindow + 1));
+  }
+  cells_[entry.key] = Cell{.version = entry.version, .value_bytes = entry.value_bytes};
+}
+
+std::optional<Version> KvStateMachine::applied_version(RequestId request) const {
+  const auto client = applied_writes_.find(request.client.value);
+  if (client == applied_writes_.end()) return std::nullopt;
+  const auto write = client->second.find(request.sequence);
+  if (write == client->second.end()) return std::nullopt;
+  return write->second;
+}
+
+std::vector<AppliedWrite> KvStateMachine::recent_writes() const {
+  std::vector<AppliedWrite> out;
+  for (const auto& [client, writes] : applied_writes_) {
+    for (const auto& [sequence, version] : writes) {
+      out.push_back(
+          AppliedWrite{.request = RequestId{.client = ClientId(client), .sequence = sequence},
+                       .version = version});
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const AppliedWrite& a, const AppliedWrite& b) { return a.request < b.request; });
+  return out;
 }
 
 std::optional<Version> KvStateMachine::read(Key key) const {
@@ -30,6 +60,7 @@ std::uint32_t KvStateMachine::value_bytes(Key key) const {
 
 void KvStateMachine::reset() {
   cells_.clear();
+  applied_writes_.clear();
   applied_index_ = LogIndex(0);
 }
 
@@ -43,8 +74,13 @@ std::vector<KvCell> KvStateMachine::cells() const {
   return out;
 }
 
-void KvStateMachine::restore(const std::vector<KvCell>& cells, LogIndex last_index) {
+void KvStateMachine::restore(const std::vector<KvCell>& cells,
+                             const std::vector<AppliedWrite>& recent_writes, LogIndex last_index) {
   cells_.clear();
+  applied_writes_.clear();
+  for (const AppliedWrite& write : recent_writes) {
+    applied_writes_[write.request.client.value].emplace(write.request.sequence, write.version);
+  }
   for (const KvCell& cell : cells) {
     CUTOVER_CHECK(cell.version.index <= last_index, "snapshot cell newer than the snapshot");
     cells_[cell.key] = Cell{.version = cell.version, .value_bytes = cell.value_bytes};

@@ -4,8 +4,17 @@
 // the version, which is all that consistency and data-loss checks need. Apply is
 // deterministic; the state can be rebuilt from any log prefix, or restored from a snapshot
 // (Raft §7) whose cells are in key order, so equal states give equal snapshots.
+//
+// Idempotency: a client may send the same write again (a retry after a timeout or a failover)
+// with the same RequestId. The state remembers the writes it applied, per client, and applies
+// a repeated one as a no-op; the protocol answers the retry with the original version. The
+// table is part of the replicated state (it is rebuilt from the log and travels in snapshots),
+// so deduplication survives failover. It keeps each client's last kDedupWindow writes: a
+// client's retries of older writes than that are applied again, and clients retry within
+// seconds, far inside the window at any rate we simulate.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -17,9 +26,16 @@ namespace cutover::models {
 
 class KvStateMachine {
  public:
-  // No-op and configuration entries advance the applied index and change no key.
+  static constexpr std::uint64_t kDedupWindow = 100'000;  // writes remembered per client
+
+  // No-op and configuration entries advance the applied index and change no key; so does a
+  // write whose request was applied before (a retry).
   // REQUIRES: entry.version.index == applied_index() + 1
   void apply(const LogEntry& entry);
+  // Where the write with this request took effect, if it was applied (and is remembered).
+  std::optional<Version> applied_version(RequestId request) const;
+  // Writes skipped as repeats since the state was built (for tests and reports).
+  std::uint64_t repeats_skipped() const { return repeats_skipped_; }
   std::optional<Version> read(Key key) const;
   // The value size of the last write to `key`, 0 if never written.
   std::uint32_t value_bytes(Key key) const;
@@ -29,8 +45,11 @@ class KvStateMachine {
 
   // Every key in ascending order (the snapshot's payload).
   std::vector<KvCell> cells() const;
+  // The dedup table, ascending by request (the snapshot's other payload).
+  std::vector<AppliedWrite> recent_writes() const;
   // Replaces the state with a snapshot's: applied through `last_index`.
-  void restore(const std::vector<KvCell>& cells, LogIndex last_index);
+  void restore(const std::vector<KvCell>& cells, const std::vector<AppliedWrite>& recent_writes,
+               LogIndex last_index);
 
  private:
   struct Cell {
@@ -38,7 +57,10 @@ class KvStateMachine {
     std::uint32_t value_bytes = 0;
   };
   std::unordered_map<Key, Cell> cells_;  // iterated only into a sorted vector
+  // client -> (request sequence -> version), the last kDedupWindow sequences of each client.
+  std::unordered_map<std::uint32_t, std::map<std::uint64_t, Version>> applied_writes_;
   LogIndex applied_index_;
+  std::uint64_t repeats_skipped_ = 0;
 };
 
 }  // namespace cutover::models

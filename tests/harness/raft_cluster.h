@@ -232,6 +232,13 @@ class RaftCluster {
   const std::vector<Sent>& sent() const { return sent_; }
   const std::vector<Reply>& replies() const { return replies_; }
   const std::vector<Trace>& traces() const { return traces_; }
+  std::vector<const Reply*> replies_for(RequestId id) const {
+    std::vector<const Reply*> found;
+    for (const Reply& r : replies_) {
+      if (r.reply.id == id) found.push_back(&r);
+    }
+    return found;
+  }
   const Reply* reply_for(RequestId id) const {
     for (const Reply& r : replies_) {
       if (r.reply.id == id) return &r;

@@ -626,10 +626,18 @@ TEST(RaftSnapshot, Section7_AFollowerFarBehindGetsASnapshotAndConverges) {
   const auto snapshots = cluster.sent_of<InstallSnapshot>(leader, lagging);
   ASSERT_FALSE(snapshots.empty());
   const auto& install = std::get<InstallSnapshot>(snapshots.front()->message);
-  // Its weight is its content: 25 keys of kValueBytes each.
+  // Its weight is its content: 25 keys of kValueBytes each, and the dedup table's records of
+  // the writes applied before it (one per write, no value).
+  const std::size_t remembered = install.snapshot->recent_writes.size();
+  EXPECT_GE(remembered, 25u);
   EXPECT_EQ(size_bytes(snapshots.front()->message),
-            kMessageHeaderBytes + 25 * (kSnapshotCellOverheadBytes + kValueBytes));
+            kMessageHeaderBytes + 25 * (kSnapshotCellOverheadBytes + kValueBytes) +
+                remembered * kSnapshotCellOverheadBytes);
   EXPECT_EQ(install.snapshot->cells.size(), 25u);
+  for (const AppliedWrite& write : install.snapshot->recent_writes) {
+    EXPECT_EQ(cluster.node(lagging).testing_kv().applied_version(write.request), write.version)
+        << "the dedup table travels with the snapshot";
+  }
   EXPECT_EQ(cluster.storage(lagging).last_index(), cluster.storage(leader).last_index());
   EXPECT_EQ(cluster.view(lagging).commit_index, cluster.view(leader).commit_index);
   EXPECT_EQ(cluster.node(lagging).testing_kv().cells(), cluster.node(leader).testing_kv().cells());

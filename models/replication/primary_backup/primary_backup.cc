@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "models/core/check.h"
+#include "models/replication/client_writes.h"
 
 namespace cutover::models::primary_backup {
 std::string Config::validate() const {
@@ -192,6 +193,7 @@ void PrimaryBackup::on_client_request(ClientId from, const ClientRequest& reques
   }
   const bool primary = role_ == Role::kPrimary;
   if (request.kind == OpKind::kWrite && primary) {
+    if (answer_repeated_write(kv_, from, request, ctx)) return;
     write_as_primary(from, request, ctx);
     return;
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "models/core/check.h"
+#include "models/replication/client_writes.h"
 #include "models/replication/primary_backup/primary_backup.h"
 
 namespace cutover::models::primary_backup {
@@ -177,7 +178,8 @@ void PrimaryBackup::reply_committed_writes(Context& ctx) {
                   "a pending write was replaced in the primary's own log");
     ctx.reply(write.client, ClientReply{.id = write.request,
                                         .status = ReplyStatus::kOk,
-                                        .version = Version{epoch_, write.index}});
+                                        .version = acknowledged_version(
+                                            kv_, write.request, Version{epoch_, write.index})});
     pending_writes_.pop_front();
   }
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "models/core/check.h"
+#include "models/replication/client_writes.h"
 
 namespace cutover::models::raft {
 
@@ -60,7 +61,7 @@ void Raft::on_start(Context& ctx) {
   durable_.start(storage);
   applied_membership_ = Membership{.voters = config_.voters, .learners = config_.learners};
   if (const auto& snapshot = storage.snapshot()) {
-    kv_.restore(snapshot->cells, snapshot->last_index);
+    kv_.restore(snapshot->cells, snapshot->recent_writes, snapshot->last_index);
     applied_membership_ = snapshot->membership;
   }
   commit_index_ = storage.snapshot_index();
@@ -310,6 +311,7 @@ void Raft::on_client_request(ClientId from, const ClientRequest& request, Contex
     read_as_leader(from, request, ctx);
     return;
   }
+  if (answer_repeated_write(kv_, from, request, ctx)) return;
   if (transfer_target_ || !membership_.is_voter(config_.self)) {
     // Thesis §3.10: no new writes while leadership is being handed over (or given up).
     ctx.reply(from, ClientReply{.id = request.id, .status = ReplyStatus::kUnavailable});

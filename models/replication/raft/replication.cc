@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "models/core/check.h"
+#include "models/replication/client_writes.h"
 #include "models/replication/raft/raft.h"
 
 namespace cutover::models::raft {
@@ -257,7 +258,8 @@ void Raft::reply_committed_writes(Context& ctx) {
                   "a pending write was replaced in the leader's own log");
     ctx.reply(write.client, ClientReply{.id = write.request,
                                         .status = ReplyStatus::kOk,
-                                        .version = Version{term_, write.index}});
+                                        .version = acknowledged_version(
+                                            kv_, write.request, Version{term_, write.index})});
     pending_writes_.pop_front();
   }
 }
@@ -382,7 +384,7 @@ void Raft::on_install_snapshot(NodeId from, const InstallSnapshot& install, Cont
       durable_.clamp(old_snapshot);
     }
     durable_.note_write(ctx);
-    kv_.restore(snapshot.cells, snapshot.last_index);
+    kv_.restore(snapshot.cells, snapshot.recent_writes, snapshot.last_index);
     applied_membership_ = snapshot.membership;
     commit_index_ = snapshot.last_index;
     adopt_membership_from_log(storage);
@@ -409,7 +411,8 @@ void Raft::maybe_compact(Context& ctx) {
       std::make_shared<const Snapshot>(Snapshot{.last_index = applied,
                                                 .last_epoch = storage.epoch_at(applied),
                                                 .membership = applied_membership_,
-                                                .cells = kv_.cells()});
+                                                .cells = kv_.cells(),
+                                                .recent_writes = kv_.recent_writes()});
 }
 
 }  // namespace cutover::models::raft
