@@ -1,7 +1,12 @@
 // What a run leaves behind for analysis: the client-observed history of operations, the
-// failovers, the fault windows, the replication-lag samples and the surviving primary's log.
-// Recorded by the simulator; read by checkers and the report. Analysis never sees protocol
-// objects, only these values.
+// failovers, the fault windows, the replication-lag samples, the surviving primary's log, the
+// primaries' acknowledgements and every replica's final state. Recorded by the simulator; read by
+// checkers and the report. Analysis never sees protocol objects, only these values.
+//
+// Recording contract for the consistency checkers (analysis/checkers/*), field by field below:
+// every field added for them is cheap to record (one value per operation or acknowledgement, one
+// summary per replica at the end of the run) and may stay empty, in which case the checkers that
+// need it report nothing found (split brain, duplicates) or null (reconciliation).
 #pragma once
 
 #include <cstdint>
@@ -26,6 +31,15 @@ enum class OpOutcome : std::uint8_t {
   kTimedOut,  // no answer within the client timeout: the effect is unknown
 };
 
+// The identity of one logical client write, the same on every attempt (retry or redirect) of it:
+// the RequestId of its first attempt. A protocol that deduplicates by request id applies it at
+// most once; the simulator already carries it in models::LogEntry::request.
+using WriteId = models::RequestId;
+
+// One client operation, recorded once when it completes (ack, error or timeout).
+//
+// Field order is part of the recording contract: the simulator builds these with designated
+// initializers, so new fields are appended.
 struct Operation {
   std::uint32_t client_region = 0;  // index into RunFacts::regions
   OpKind kind = OpKind::kRead;
@@ -33,7 +47,26 @@ struct Operation {
   TimePoint invoked_at{};
   TimePoint completed_at{};  // ack, error or timeout instant
   OpOutcome outcome = OpOutcome::kTimedOut;
-  Version version;  // write: version assigned by the primary; read: version returned
+  // kOk write: the version the primary assigned (from the ClientReply).
+  // kOk read: the version returned; Version{} means the key had never been written.
+  // kTimedOut write: the version the primary assigned if the simulator learned it (a reply
+  //   arriving after the timeout, or a log entry carrying write_id found at the end of the run),
+  //   else Version{} (unknown). A known version lets the linearizability checker tie a read of it
+  //   to this write; an unknown one is matched against any version no other write produced.
+  // kFailed, kTimedOut read: Version{} (nothing was returned).
+  Version version;
+  // The client endpoint that issued it (RequestId::client of its requests).
+  models::ClientId client;
+  // The client's session: session guarantees (read-your-writes, monotonic reads) hold within
+  // one (client, session). A client that never reconnects keeps session 0.
+  std::uint64_t session = 0;
+  // RequestId::sequence of the attempt that produced this outcome.
+  std::uint64_t request_sequence = 0;
+  // The replica whose reply decided the outcome (after redirects); nullopt on a timeout with no
+  // reply. For a kOk read from a backup, the backup.
+  std::optional<NodeId> node;
+  // Writes only: the logical write's identity (see WriteId); nullopt for reads.
+  std::optional<WriteId> write_id;
 };
 
 struct FailoverRecord {
@@ -79,18 +112,67 @@ struct FinalState {
   std::vector<models::KvCell> snapshot_cells;  // ascending by key
 };
 
+// A named window of the run ("steady", "cutover", "after"), half-open [start, end): the stale-read
+// checker breaks its figures down by the phase in which a read was invoked. Phases may overlap.
+// Recorded from the scenario; empty when it names none.
+struct Phase {
+  std::string name;
+  TimePoint start{};
+  TimePoint end{};
+};
+
+// One acknowledgement sent by a node acting as primary/leader: recorded when a node sends a
+// ClientReply with status kOk for a request it served as primary (not a read served from a backup
+// under allow_backup_read). `at` is the send instant, `epoch` the node's own epoch (term) at that
+// instant, `kind` the request's kind. Appended in time order; the split-brain checker groups
+// them by (node, epoch). Writes are enough for split brain; reads may be recorded too.
+struct AckRecord {
+  TimePoint at{};
+  NodeId node;
+  models::Epoch epoch;
+  OpKind kind = OpKind::kWrite;
+};
+
+// How many times a replica applied one logical write to its state machine.
+struct AppliedWrite {
+  WriteId write_id;
+  std::uint32_t count = 0;  // >= 1
+  auto operator<=>(const AppliedWrite&) const = default;
+};
+
+// One replica's state at the end of the run, for reconciliation and duplicate detection.
+// Recorded once per replica when the run ends (for every replica that is up then; a crashed one
+// may be listed with the state it crashed with).
+struct ReplicaState {
+  NodeId node;
+  // The key-value state the replica's state machine holds: one cell per key ever written,
+  // (key, version of the last write applied, its value_bytes), ascending by key.
+  std::vector<models::KvCell> cells;
+  // Per logical write (LogEntry::request of each kNormal entry applied), how many times the
+  // replica applied it, ascending by write_id. Recorded by counting at each apply. Listing only
+  // the write ids applied more than once is enough (the minimal form): count 1 is never a
+  // finding.
+  std::vector<AppliedWrite> applied_writes;
+};
+
 struct RunFacts {
   std::string scenario;
   std::uint64_t seed = 0;
   double simulated_s = 0;
   std::vector<std::string> regions;   // index = Operation::client_region
   std::vector<std::string> replicas;  // index = NodeId value
+  // The region of each replica (index = NodeId value, value = index into `regions`). Used by the
+  // split-brain checker to tell acknowledgements in two regions apart; may be empty.
+  std::vector<std::uint32_t> replica_regions;
   std::vector<Operation> operations;
   std::vector<FailoverRecord> failovers;
   std::vector<ElectionRecord> elections;
   std::vector<FaultWindow> faults;
   LagSeries lag;
   FinalState final_state;
+  std::vector<Phase> phases;                 // in scenario order
+  std::vector<AckRecord> acks;               // in time order
+  std::vector<ReplicaState> replica_states;  // ascending by node
 };
 
 }  // namespace cutover::analysis

@@ -7,11 +7,38 @@ const std::vector<std::string> kOpKinds = {"write", "read"};
 const std::vector<std::string> kLatencyStats = {"p50", "p90", "p99", "p999", "max", "mean"};
 const std::vector<std::string> kCounters = {"attempted", "ok", "failed", "timed_out"};
 const std::vector<std::string> kLagStats = {"p50", "p99", "max"};
+const std::vector<std::string> kStaleReadFigures = {"count", "max_staleness_ms"};
+
+void add_consistency_paths(const std::vector<std::string>& regions,
+                           const std::vector<std::string>& phases,
+                           std::vector<std::string>& paths) {
+  const std::string stale = "consistency.stale_reads.";
+  for (const auto& figure : kStaleReadFigures) paths.push_back(stale + figure);
+  for (const auto& region : regions) {
+    for (const auto& figure : kStaleReadFigures) {
+      paths.push_back(stale + "by_region." + region + "." + figure);
+    }
+  }
+  for (const auto& phase : phases) {
+    for (const auto& figure : kStaleReadFigures) {
+      paths.push_back(stale + "by_phase." + phase + "." + figure);
+    }
+  }
+  for (const char* path :
+       {"linearizable_ok", "linearizability.checked_keys", "linearizability.violating_keys",
+        "linearizability.unknown_keys", "read_your_writes_violations", "monotonic_read_violations",
+        "split_brain.count", "split_brain.cross_region", "split_brain.deposed_acks",
+        "duplicate_applications", "reconciliation.diverging_ranges",
+        "reconciliation.diverging_keys", "reconciliation.replicas_compared"}) {
+    paths.push_back(std::string("consistency.") + path);
+  }
+}
 
 }  // namespace
 
 std::vector<std::string> known_metric_paths(const std::vector<std::string>& regions,
-                                            const std::vector<std::string>& replicas) {
+                                            const std::vector<std::string>& replicas,
+                                            const std::vector<std::string>& phases) {
   std::vector<std::string> paths;
   for (const auto& kind : kOpKinds) {
     for (const auto& counter : kCounters) paths.push_back("ops." + kind + "." + counter);
@@ -37,6 +64,7 @@ std::vector<std::string> known_metric_paths(const std::vector<std::string>& regi
       paths.push_back(std::string("election_summary.") + measure + "." + stat);
     }
   }
+  add_consistency_paths(regions, phases, paths);
   return paths;
 }
 

@@ -9,7 +9,10 @@
 
 namespace cutover::analysis {
 
+// `phases` names RunFacts::phases (the per-phase stale-read figures); like region and replica
+// names, a phase name must not contain '.'.
 std::vector<std::string> known_metric_paths(const std::vector<std::string>& regions,
-                                            const std::vector<std::string>& replicas);
+                                            const std::vector<std::string>& replicas,
+                                            const std::vector<std::string>& phases = {});
 
 }  // namespace cutover::analysis

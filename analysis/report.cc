@@ -11,7 +11,13 @@
 #include <vector>
 
 #include "analysis/checkers/availability.h"
+#include "analysis/checkers/duplicates.h"
+#include "analysis/checkers/linearizability.h"
 #include "analysis/checkers/lost_writes.h"
+#include "analysis/checkers/reconciliation.h"
+#include "analysis/checkers/session_guarantees.h"
+#include "analysis/checkers/split_brain.h"
+#include "analysis/checkers/stale_reads.h"
 #include "analysis/histogram.h"
 #include "analysis/lag.h"
 #include "analysis/quantile.h"
@@ -193,6 +199,146 @@ void add_data_loss(const RunFacts& facts, json& report) {
   report["data_loss"] = {{"acknowledged_writes_lost", lost.count}, {"rpo_ms", number(lost.rpo_ms)}};
 }
 
+json stale_figures(const StaleReadFigures& figures) {
+  return {{"count", figures.count}, {"max_staleness_ms", number(figures.max_staleness_ms)}};
+}
+
+json stale_reads_section(const RunFacts& facts) {
+  const StaleReads stale = find_stale_reads(facts);
+  json by_region = json::object();
+  for (std::size_t r = 0; r < facts.regions.size(); ++r) {
+    by_region[facts.regions[r]] = stale_figures(stale.by_region[r]);
+  }
+  json by_phase = json::object();
+  for (std::size_t p = 0; p < facts.phases.size(); ++p) {
+    by_phase[facts.phases[p].name] = stale_figures(stale.by_phase[p]);
+  }
+  json section = stale_figures(stale.overall);
+  section["by_region"] = std::move(by_region);
+  section["by_phase"] = std::move(by_phase);
+  return section;
+}
+
+// One operation as the consistency section shows it (counterexamples, examples).
+json operation_json(const RunFacts& facts, std::size_t index) {
+  const Operation& op = facts.operations[index];
+  const char* outcome = op.outcome == OpOutcome::kOk       ? "ok"
+                        : op.outcome == OpOutcome::kFailed ? "failed"
+                                                           : "indeterminate";
+  return {{"operation", index},
+          {"kind", op.kind == OpKind::kWrite ? "write" : "read"},
+          {"key", op.key},
+          {"version", {op.version.epoch.value, op.version.index.value}},
+          {"outcome", outcome},
+          {"invoke_ms", number(models::to_ms(op.invoked_at.time_since_epoch()))},
+          {"complete_ms", number(models::to_ms(op.completed_at.time_since_epoch()))},
+          {"client", op.client.value},
+          {"session", op.session},
+          {"node", op.node ? json(replica_name(facts, *op.node)) : json(nullptr)}};
+}
+
+void add_linearizability(const RunFacts& facts, json& consistency) {
+  const Linearizability checked = check_linearizability(facts, LinearizabilityConfig{});
+  json counterexample = json::array();
+  for (std::size_t index : checked.counterexample) {
+    counterexample.push_back(operation_json(facts, index));
+  }
+  const char* verdict = "unknown";
+  json linearizable = nullptr;
+  json linearizable_ok = nullptr;
+  if (checked.verdict != LinearizabilityVerdict::kUnknown) {
+    const bool ok = checked.verdict == LinearizabilityVerdict::kLinearizable;
+    verdict = ok ? "linearizable" : "not_linearizable";
+    linearizable = ok;
+    linearizable_ok = ok ? 1 : 0;
+  }
+  consistency["linearizable"] = std::move(linearizable);
+  consistency["linearizable_ok"] = std::move(linearizable_ok);
+  consistency["linearizability"] = {
+      {"verdict", verdict},
+      {"checked_keys", checked.checked_keys},
+      {"violating_keys", checked.violating_keys},
+      {"unknown_keys", checked.unknown_keys},
+      {"counterexample_key",
+       checked.counterexample_key ? json(*checked.counterexample_key) : json(nullptr)},
+      {"counterexample", std::move(counterexample)}};
+}
+
+void add_sessions(const RunFacts& facts, json& consistency) {
+  const SessionGuarantees sessions = check_session_guarantees(facts);
+  json examples = json::array();
+  const auto add_examples = [&](const char* guarantee, const auto& list) {
+    for (const SessionViolation& v : list) {
+      examples.push_back({{"guarantee", guarantee},
+                          {"earlier", operation_json(facts, v.earlier)},
+                          {"read", operation_json(facts, v.read)}});
+    }
+  };
+  add_examples("read_your_writes", sessions.read_your_writes_examples);
+  add_examples("monotonic_reads", sessions.monotonic_read_examples);
+  consistency["read_your_writes_violations"] = sessions.read_your_writes_violations;
+  consistency["monotonic_read_violations"] = sessions.monotonic_read_violations;
+  consistency["session_examples"] = std::move(examples);
+}
+
+json split_brain_section(const RunFacts& facts) {
+  const SplitBrain split = find_split_brain(facts);
+  json windows = json::array();
+  for (const SplitBrainWindow& w : split.windows) {
+    windows.push_back({{"start_ms", number(models::to_ms(w.start.time_since_epoch()))},
+                       {"end_ms", number(models::to_ms(w.end.time_since_epoch()))},
+                       {"nodes", {replica_name(facts, w.first), replica_name(facts, w.second)}},
+                       {"epochs", {w.first_epoch.value, w.second_epoch.value}},
+                       {"cross_region", w.cross_region}});
+  }
+  json write_regions = json::object();
+  for (std::size_t p = 0; p < facts.phases.size(); ++p) {
+    json names = json::array();
+    for (std::uint32_t region : split.write_regions_by_phase[p]) {
+      CUTOVER_CHECK(region < facts.regions.size(), "replica in unknown region");
+      names.push_back(facts.regions[region]);
+    }
+    write_regions[facts.phases[p].name] = std::move(names);
+  }
+  return {{"count", split.windows.size()},
+          {"cross_region", split.cross_region_windows},
+          {"deposed_acks", split.deposed_acks},
+          {"windows", std::move(windows)},
+          {"write_regions_by_phase", std::move(write_regions)}};
+}
+
+json reconciliation_section(const RunFacts& facts) {
+  const Reconciliation reconciled = reconcile_replicas(facts, ReconciliationConfig{});
+  if (!reconciled.compared) {
+    return {{"diverging_ranges", nullptr},
+            {"diverging_keys", nullptr},
+            {"replicas_compared", 0},
+            {"replicas", json::object()}};
+  }
+  json replicas = json::object();
+  for (const ReplicaDivergence& divergence : reconciled.replicas) {
+    json ranges = json::array();
+    for (const KeyRange& range : divergence.ranges) ranges.push_back({range.first, range.last});
+    replicas[replica_name(facts, divergence.replica)] = {
+        {"diverging_ranges", std::move(ranges)}, {"diverging_keys", divergence.keys.size()}};
+  }
+  return {{"diverging_ranges", reconciled.diverging_ranges},
+          {"diverging_keys", reconciled.diverging_keys},
+          {"replicas_compared", reconciled.replicas_compared},
+          {"replicas", std::move(replicas)}};
+}
+
+void add_consistency(const RunFacts& facts, json& report) {
+  json consistency = json::object();
+  consistency["stale_reads"] = stale_reads_section(facts);
+  add_linearizability(facts, consistency);
+  add_sessions(facts, consistency);
+  consistency["split_brain"] = split_brain_section(facts);
+  consistency["duplicate_applications"] = find_duplicate_applications(facts).count;
+  consistency["reconciliation"] = reconciliation_section(facts);
+  report["consistency"] = std::move(consistency);
+}
+
 // The JSON node at a dotted path, or nullptr when a segment is missing.
 const json* find_path(const json& root, const std::string& path) {
   const json* node = &root;
@@ -280,6 +426,7 @@ json build_report(const RunFacts& facts, const std::vector<SloSpec>& slos,
   add_elections(facts, report);
   add_recovery(facts, report);
   add_data_loss(facts, report);
+  add_consistency(facts, report);
 
   // Evaluated before `slo` and `run` exist, so a metric can only name a measured value.
   json slo_results = json::array();
@@ -375,6 +522,19 @@ std::string render_summary(const json& report) {
           << "\n";
     }
   }
+
+  const json& consistency = report.at("consistency");
+  const json& stale = consistency.at("stale_reads");
+  const json& linearizable = consistency.at("linearizable");
+  out << "consistency: linearizable "
+      << (linearizable.is_boolean() ? (linearizable.get<bool>() ? "yes" : "NO") : "unknown")
+      << ", stale reads " << show(stale.at("count")) << " (max "
+      << show(stale.at("max_staleness_ms")) << " ms), session violations "
+      << show(consistency.at("read_your_writes_violations")) << " ryw / "
+      << show(consistency.at("monotonic_read_violations")) << " monotonic\n";
+  out << "  split brain " << show(consistency.at("split_brain").at("count"))
+      << " windows, duplicate applications " << show(consistency.at("duplicate_applications"))
+      << ", diverging keys " << show(consistency.at("reconciliation").at("diverging_keys")) << "\n";
 
   const json& slos = report.at("slo");
   std::size_t held = 0;

@@ -22,6 +22,22 @@
 //   failovers[] {time_s, from (null if unknown), to, epoch}, failover_count
 //   rto_ms, recovery[] {fault, start_s, end_s, rto_ms, recovered}   disruptive faults only
 //   faults[] {description, start_s, end_s}                 every fault, in scenario order
+//   consistency                                            see analysis/checkers/*.h
+//     .stale_reads.{count,max_staleness_ms}                 stale_reads.h; also
+//       .by_region.<region>.{...}, .by_phase.<phase>.{...}  every region and phase listed
+//     .linearizable        true / false / null (unknown)    linearizability.h
+//     .linearizable_ok     1 / 0 / null: the same, as a number an SLO can compare
+//     .linearizability.{verdict ("linearizable", "not_linearizable", "unknown"), checked_keys,
+//       violating_keys, unknown_keys, counterexample_key, counterexample[] {operation, kind,
+//       key, version [epoch, index], outcome, invoke_ms, complete_ms, client, session, node}}
+//     .read_your_writes_violations, .monotonic_read_violations, session_examples[]
+//       {guarantee, earlier, read}                           session_guarantees.h
+//     .split_brain.{count, cross_region, deposed_acks, windows[] {start_ms, end_ms, nodes[2],
+//       epochs[2], cross_region}, write_regions_by_phase.<phase>[]}   split_brain.h
+//     .duplicate_applications                               duplicates.h
+//     .reconciliation.{diverging_ranges, diverging_keys (null when no survivor state was
+//       recorded), replicas_compared, replicas.<replica>.{diverging_ranges[] [first, last],
+//       diverging_keys}}                                    reconciliation.h
 //   slo[] {name, metric, op, value, limit, ok}             in the order given
 //   run                                                    the caller's section, verbatim
 // Latency percentiles come from LatencyHistogram (<= 0.5% relative error); lag percentiles are

@@ -26,10 +26,12 @@ class FactsBuilder {
     facts_.simulated_s = 10;
     facts_.regions = {"us-east-1", "eu-west-1"};
     facts_.replicas = {"us-east-1-0", "eu-west-1-0"};
+    facts_.replica_regions = {0, 1};
     facts_.final_state.survivor = NodeId(0);
   }
 
-  // Returns the operation's index.
+  // Returns the operation's index. Every operation comes from client 0, session 0, with its
+  // index as request sequence; a write's write_id is (client 0, its index).
   std::size_t write(double invoked_ms, double completed_ms, OpOutcome outcome, Key key, Version v,
                     std::uint32_t region = 0) {
     return add(OpKind::kWrite, invoked_ms, completed_ms, outcome, key, v, region);
@@ -39,10 +41,43 @@ class FactsBuilder {
     return add(OpKind::kRead, invoked_ms, completed_ms, outcome, 1, Version{}, region);
   }
 
+  // A read of `key` that returned `v` (Version{}: the key had never been written).
+  std::size_t read_of(double invoked_ms, double completed_ms, OpOutcome outcome, Key key, Version v,
+                      std::uint32_t region = 0) {
+    return add(OpKind::kRead, invoked_ms, completed_ms, outcome, key, v, region);
+  }
+  // The operation at `index`, to set fields the shorthands leave at their defaults (client,
+  // session, node, write_id).
+  Operation& op(std::size_t index) { return facts_.operations.at(index); }
+
+  FactsBuilder& ack(double at, std::uint32_t node, std::uint64_t epoch,
+                    OpKind kind = OpKind::kWrite) {
+    facts_.acks.push_back(AckRecord{
+        .at = at_ms(at), .node = NodeId(node), .epoch = models::Epoch(epoch), .kind = kind});
+    return *this;
+  }
+  FactsBuilder& phase(std::string name, double start, double end) {
+    facts_.phases.push_back(
+        Phase{.name = std::move(name), .start = at_ms(start), .end = at_ms(end)});
+    return *this;
+  }
+  // A replica's final state: (key, version) cells with value_bytes 100, ascending by key.
+  FactsBuilder& replica_state(std::uint32_t node, const std::vector<std::pair<Key, Version>>& cells,
+                              std::vector<AppliedWrite> applied = {}) {
+    ReplicaState state{.node = NodeId(node), .applied_writes = std::move(applied)};
+    for (const auto& [key, v] : cells) {
+      state.cells.push_back({.key = key, .version = v, .value_bytes = 100});
+    }
+    facts_.replica_states.push_back(std::move(state));
+    return *this;
+  }
+
   FactsBuilder& survive(Key key, Version v) {
     models::LogEntry entry;
     entry.key = key;
     entry.version = v;
+    // A request id of its own (client 1000 issues nothing else): no false duplicates.
+    entry.request = WriteId{models::ClientId(1000), facts_.final_state.surviving_log.size()};
     facts_.final_state.surviving_log.push_back(entry);
     return *this;
   }
@@ -89,6 +124,8 @@ class FactsBuilder {
     op.completed_at = at_ms(completed_ms);
     op.outcome = outcome;
     op.version = v;
+    op.request_sequence = facts_.operations.size();
+    if (kind == OpKind::kWrite) op.write_id = WriteId{models::ClientId(0), op.request_sequence};
     facts_.operations.push_back(op);
     return facts_.operations.size() - 1;
   }

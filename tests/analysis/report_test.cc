@@ -54,23 +54,15 @@ TEST(Report, HasExactlyTheStableTopLevelKeys) {
   const json report = report_for(failover_run());
   std::vector<std::string> keys;
   for (const auto& [key, value] : report.items()) keys.push_back(key);
-  const std::vector<std::string> expected = {"availability",
-                                             "data_loss",
-                                             "election_summary",
-                                             "elections",
-                                             "failover_count",
-                                             "failovers",
-                                             "faults",
-                                             "latency_ms",
-                                             "ops",
-                                             "recovery",
-                                             "replication_lag_ms",
-                                             "rto_ms",
-                                             "run",
-                                             "scenario",
-                                             "seed",
-                                             "simulated_s",
-                                             "slo"};
+  const std::vector<std::string> expected = {"availability", "consistency",
+                                             "data_loss",    "election_summary",
+                                             "elections",    "failover_count",
+                                             "failovers",    "faults",
+                                             "latency_ms",   "ops",
+                                             "recovery",     "replication_lag_ms",
+                                             "rto_ms",       "run",
+                                             "scenario",     "seed",
+                                             "simulated_s",  "slo"};
   EXPECT_EQ(keys, expected);
 }
 
@@ -85,6 +77,103 @@ TEST(Report, EveryKnownMetricPathResolvesToANumberOrNull) {
     }()));
     EXPECT_TRUE(pointer_target.is_number() || pointer_target.is_null()) << path;
   }
+}
+
+TEST(Report, EveryKnownMetricPathResolvesWithPhases) {
+  RunFacts facts = failover_run();
+  facts.phases = {{.name = "steady", .start = at_ms(0), .end = at_ms(2000)},
+                  {.name = "cutover", .start = at_ms(2000), .end = at_ms(5000)}};
+  const json report = report_for(facts);
+  const auto paths = known_metric_paths(facts.regions, facts.replicas, {"steady", "cutover"});
+  EXPECT_NE(std::find(paths.begin(), paths.end(), "consistency.stale_reads.by_phase.cutover.count"),
+            paths.end());
+  for (const auto& path : paths) {
+    EXPECT_TRUE(lookup_metric(report, path).has_value() ||
+                report
+                    .at(json::json_pointer("/" +
+                                           [&] {
+                                             std::string p = path;
+                                             std::replace(p.begin(), p.end(), '.', '/');
+                                             return p;
+                                           }()))
+                    .is_null())
+        << path;
+  }
+}
+
+// The failover run plus reads: a client in eu-west-1 reads key 3 right after the failover and
+// gets the version before the lost write; the us-east-1 client's reads go back in time.
+RunFacts failover_run_with_reads() {
+  RunFacts facts = failover_run();
+  FactsBuilder b;
+  b.facts() = facts;
+  const auto eu_read = b.read_of(2600, 2610, OpOutcome::kOk, 3, version(0, 0), 1);
+  b.op(eu_read).client = models::ClientId(1);  // (1,3) was acked at 1.9 s, to client 0
+  b.read_of(300, 310, OpOutcome::kOk, 2, version(1, 2));
+  b.read_of(400, 410, OpOutcome::kOk, 2, version(0, 0));  // goes back: monotonic reads
+  b.ack(110, 0, 1).ack(1900, 0, 1).ack(3000, 1, 2).ack(3100, 0, 1).ack(3200, 1, 2);
+  b.replica_state(0, {{1, version(1, 1)}, {2, version(1, 2)}, {3, version(1, 3)}});
+  b.replica_state(1, {{1, version(1, 1)}, {2, version(1, 2)}, {6, version(2, 1)}});
+  return b.facts();
+}
+
+TEST(Report, ConsistencySectionOfACleanRun) {
+  const json consistency = report_for(failover_run())["consistency"];
+  EXPECT_EQ(consistency["stale_reads"]["count"], 0);
+  EXPECT_EQ(consistency["stale_reads"]["max_staleness_ms"], 0.0);
+  EXPECT_EQ(consistency["linearizable"], true);
+  EXPECT_EQ(consistency["linearizable_ok"], 1);
+  EXPECT_EQ(consistency["linearizability"]["verdict"], "linearizable");
+  EXPECT_EQ(consistency["linearizability"]["checked_keys"], 4);  // 1, 2, 3, 6
+  EXPECT_TRUE(consistency["linearizability"]["counterexample"].empty());
+  EXPECT_EQ(consistency["read_your_writes_violations"], 0);
+  EXPECT_EQ(consistency["monotonic_read_violations"], 0);
+  EXPECT_EQ(consistency["split_brain"]["count"], 0);
+  EXPECT_EQ(consistency["duplicate_applications"], 0);
+  // No replica state recorded: reconciliation has nothing to say, rather than "no divergence".
+  EXPECT_TRUE(consistency["reconciliation"]["diverging_keys"].is_null());
+  EXPECT_EQ(consistency["reconciliation"]["replicas_compared"], 0);
+}
+
+TEST(Report, ConsistencySectionReportsEachCheckersFindings) {
+  const json consistency = report_for(failover_run_with_reads())["consistency"];
+  EXPECT_EQ(consistency["stale_reads"]["count"], 2);
+  EXPECT_EQ(consistency["stale_reads"]["max_staleness_ms"], 700.0);  // 2.6 s - 1.9 s
+  EXPECT_EQ(consistency["stale_reads"]["by_region"]["eu-west-1"]["count"], 1);
+  EXPECT_EQ(consistency["linearizable"], false);
+  EXPECT_EQ(consistency["linearizable_ok"], 0);
+  const json& linearizability = consistency["linearizability"];
+  EXPECT_EQ(linearizability["verdict"], "not_linearizable");
+  EXPECT_EQ(linearizability["violating_keys"], 2);
+  EXPECT_EQ(linearizability["counterexample_key"], 2);
+  EXPECT_EQ(linearizability["counterexample"], json::parse(R"([
+      {"operation":1,"kind":"write","key":2,"version":[1,2],"outcome":"ok","invoke_ms":200.0,
+       "complete_ms":220.0,"client":0,"session":0,"node":null},
+      {"operation":8,"kind":"read","key":2,"version":[0,0],"outcome":"ok","invoke_ms":400.0,
+       "complete_ms":410.0,"client":0,"session":0,"node":null}])"));
+  EXPECT_EQ(consistency["read_your_writes_violations"], 1);  // the session wrote key 2 itself
+  EXPECT_EQ(consistency["monotonic_read_violations"], 1);
+  EXPECT_EQ(consistency["session_examples"].size(), 2u);
+  EXPECT_EQ(consistency["split_brain"]["count"], 1);
+  EXPECT_EQ(consistency["split_brain"]["deposed_acks"], 1);
+  EXPECT_EQ(consistency["split_brain"]["windows"], json::parse(R"([{"start_ms":3000.0,
+      "end_ms":3100.0,"nodes":["us-east-1-0","eu-west-1-0"],"epochs":[1,2],
+      "cross_region":true}])"));
+  // Node 1 survives; node 0 holds key 3, node 1 holds key 6.
+  EXPECT_EQ(consistency["reconciliation"]["replicas_compared"], 1);
+  EXPECT_EQ(consistency["reconciliation"]["diverging_keys"], 2);
+  EXPECT_EQ(consistency["reconciliation"]["replicas"]["us-east-1-0"]["diverging_keys"], 2);
+}
+
+TEST(Report, LinearizabilityIsUsableInAnSlo) {
+  const json clean = report_for(failover_run(), {{"lin", "consistency.linearizable_ok", "==", 1}});
+  EXPECT_TRUE(clean["slo"][0]["ok"]);
+  const json dirty =
+      report_for(failover_run_with_reads(), {{"lin", "consistency.linearizable_ok", "==", 1},
+                                             {"stale", "consistency.stale_reads.count", "==", 0}});
+  EXPECT_FALSE(dirty["slo"][0]["ok"]);
+  EXPECT_FALSE(dirty["slo"][1]["ok"]);
+  EXPECT_EQ(dirty["slo"][1]["value"], 2);
 }
 
 TEST(Report, RecordsRunIdentityAndCounts) {
