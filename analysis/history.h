@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/migration_facts.h"
 #include "models/core/message.h"
 #include "models/core/types.h"
 
@@ -29,6 +30,7 @@ enum class OpOutcome : std::uint8_t {
   kOk,        // acknowledged to the client
   kFailed,    // the system answered with an error (not primary, unavailable, unreachable)
   kTimedOut,  // no answer within the client timeout: the effect is unknown
+  kRejected,  // refused before reaching the database (read-only flag): policy, not an error
 };
 
 // The identity of one logical client write, the same on every attempt (retry or redirect) of it:
@@ -167,6 +169,7 @@ struct RunFacts {
   std::vector<Operation> operations;
   std::vector<FailoverRecord> failovers;
   std::vector<ElectionRecord> elections;
+  MigrationFacts migration;
   std::vector<FaultWindow> faults;
   LagSeries lag;
   FinalState final_state;

@@ -26,6 +26,8 @@ const char* outcome_name(OpOutcome outcome) {
       return "failed";
     case OpOutcome::kTimedOut:
       return "indeterminate";
+    case OpOutcome::kRejected:
+      return "rejected";
   }
   return "indeterminate";
 }

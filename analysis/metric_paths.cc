@@ -5,7 +5,7 @@ namespace {
 
 const std::vector<std::string> kOpKinds = {"write", "read"};
 const std::vector<std::string> kLatencyStats = {"p50", "p90", "p99", "p999", "max", "mean"};
-const std::vector<std::string> kCounters = {"attempted", "ok", "failed", "timed_out"};
+const std::vector<std::string> kCounters = {"attempted", "ok", "failed", "timed_out", "rejected"};
 const std::vector<std::string> kLagStats = {"p50", "p99", "max"};
 const std::vector<std::string> kStaleReadFigures = {"count", "max_staleness_ms"};
 
@@ -58,6 +58,7 @@ std::vector<std::string> known_metric_paths(const std::vector<std::string>& regi
   paths.push_back("data_loss.rpo_ms");
   paths.push_back("rto_ms");
   paths.push_back("failover_count");
+  paths.push_back("cutover_unavailable_ms");
   paths.push_back("election_summary.count");
   for (const char* measure : {"duration_ms", "leaderless_ms"}) {
     for (const char* stat : {"p50", "p90", "p99", "max", "mean"}) {

@@ -89,7 +89,8 @@ void add_ops_and_latency(const RunFacts& facts, json& report) {
     ops[name] = {{"attempted", counts.attempted},
                  {"ok", counts.ok},
                  {"failed", counts.failed},
-                 {"timed_out", counts.timed_out}};
+                 {"timed_out", counts.timed_out},
+                 {"rejected", counts.rejected}};
     availability_section[name] = number(availability(counts), kAvailabilityDecimals);
     latency[name] = latency_stats(overall[kind_slot(kind)]);
   }
@@ -178,6 +179,58 @@ void add_elections(const RunFacts& facts, json& report) {
   report["election_summary"] = {{"count", facts.elections.size()},
                                 {"duration_ms", summarize_ms(durations)},
                                 {"leaderless_ms", summarize_ms(leaderless)}};
+}
+
+// The plan's timeline, and the write-unavailability window of each planned cutover: from the
+// start of a step that moves leadership to the first acknowledged write issued after it.
+void add_migration(const RunFacts& facts, json& report) {
+  const MigrationFacts& migration = facts.migration;
+  if (!migration.planned) {
+    report["migration"] = nullptr;
+    report["cutover_unavailable_ms"] = nullptr;
+    return;
+  }
+  json steps = json::array();
+  std::optional<double> worst_cutover_ms;
+  for (const StepRecord& step : migration.steps) {
+    json cutover_ms = nullptr;
+    if (step.moves_leadership && step.ok) {
+      std::optional<TimePoint> first_ack;
+      for (const Operation& op : facts.operations) {
+        if (op.kind != OpKind::kWrite || op.outcome != OpOutcome::kOk) continue;
+        if (op.invoked_at < step.start) continue;
+        if (!first_ack || op.completed_at < *first_ack) first_ack = op.completed_at;
+      }
+      if (first_ack) {
+        const double ms = models::to_ms(*first_ack - step.start);
+        cutover_ms = number(ms);
+        worst_cutover_ms = std::max(worst_cutover_ms.value_or(0.0), ms);
+      }
+    }
+    steps.push_back({{"name", step.name},
+                     {"type", step.type},
+                     {"rollback", step.rollback},
+                     {"start_s", seconds(step.start)},
+                     {"end_s", seconds(step.end)},
+                     {"duration_ms", number(models::to_ms(step.end - step.start))},
+                     {"ok", step.ok},
+                     {"detail", step.detail},
+                     {"write_unavailable_ms", cutover_ms}});
+  }
+  json guard = nullptr;
+  if (migration.guard_fired) {
+    const GuardFiring& fired = *migration.guard_fired;
+    guard = {{"guard", fired.guard},
+             {"step", fired.step},
+             {"time_s", seconds(fired.at)},
+             {"value", number(fired.value)},
+             {"limit", fired.limit}};
+  }
+  report["migration"] = {{"steps", std::move(steps)},
+                         {"guard_fired", std::move(guard)},
+                         {"completed", migration.completed},
+                         {"rolled_back", migration.rolled_back}};
+  report["cutover_unavailable_ms"] = number(worst_cutover_ms);
 }
 
 void add_recovery(const RunFacts& facts, json& report) {
@@ -424,6 +477,7 @@ json build_report(const RunFacts& facts, const std::vector<SloSpec>& slos,
   add_lag(facts, report);
   add_failovers_and_faults(facts, report);
   add_elections(facts, report);
+  add_migration(facts, report);
   add_recovery(facts, report);
   add_data_loss(facts, report);
   add_consistency(facts, report);

@@ -2,8 +2,6 @@
 //
 // Exit codes: 0 ran and every SLO held; 1 ran and an SLO failed; 2 bad input (one line:
 // file, JSON pointer, problem); 3 internal error (a broken invariant, with seed and time).
-#include <unistd.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -11,9 +9,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include "analysis/history_jsonl.h"
 #include "analysis/report.h"
 #include "sim/run.h"
 #include "sim/scenario/scenario_loader.h"
+
+#include <unistd.h>
 
 namespace {
 
@@ -27,11 +28,16 @@ constexpr int kExitInternalError = 3;
 
 const char* comparison_text(sim::Comparison comparison) {
   switch (comparison) {
-    case sim::Comparison::kLess: return "<";
-    case sim::Comparison::kLessOrEqual: return "<=";
-    case sim::Comparison::kGreater: return ">";
-    case sim::Comparison::kGreaterOrEqual: return ">=";
-    case sim::Comparison::kEqual: return "==";
+    case sim::Comparison::kLess:
+      return "<";
+    case sim::Comparison::kLessOrEqual:
+      return "<=";
+    case sim::Comparison::kGreater:
+      return ">";
+    case sim::Comparison::kGreaterOrEqual:
+      return ">=";
+    case sim::Comparison::kEqual:
+      return "==";
   }
   return "?";
 }
@@ -65,7 +71,17 @@ struct RunCommand {
   std::optional<std::uint64_t> seed;
   std::string out_dir;
   bool quiet = false;
+  bool history = false;
 };
+
+// DIR/history.jsonl: every client operation, one JSON object per line, in completion order.
+bool write_history(const std::filesystem::path& path, const analysis::RunFacts& facts) {
+  std::ofstream out(path);
+  if (!out) return false;
+  analysis::HistoryJsonlWriter writer(out, facts.regions, facts.replicas);
+  for (const analysis::Operation& op : facts.operations) writer.append(op);
+  return static_cast<bool>(out);
+}
 
 int run_command(const RunCommand& command) {
   std::optional<sim::Scenario> scenario = load_or_report(command.scenario_path);
@@ -76,12 +92,13 @@ int run_command(const RunCommand& command) {
   std::error_code error;
   fs::create_directories(out_dir, error);
   if (error) {
-    std::cerr << "cutover: " << out_dir.string() << ": cannot create the report folder: "
-              << error.message() << "\n";
+    std::cerr << "cutover: " << out_dir.string()
+              << ": cannot create the report folder: " << error.message() << "\n";
     return kExitBadInput;
   }
   const bool progress = !command.quiet && isatty(STDERR_FILENO);
-  const sim::RunResult result = sim::run_simulation(*scenario, {.seed = seed, .show_progress = progress});
+  const sim::RunResult result =
+      sim::run_simulation(*scenario, {.seed = seed, .show_progress = progress});
   if (result.failure) {
     std::cerr << "cutover: internal error: " << result.failure->what << "\n  on node "
               << result.failure->node << " at simulated t=" << result.failure->time_s
@@ -93,15 +110,17 @@ int run_command(const RunCommand& command) {
       {"wall_s", result.wall_s},
       {"simulated_per_wall", result.wall_s > 0 ? result.facts.simulated_s / result.wall_s : 0.0},
       {"operations", result.facts.operations.size()}};
-  const nlohmann::json report = analysis::build_report(result.facts, slo_specs(*scenario), run_section);
-  if (!write_file(out_dir / "report.json", report.dump(2) + "\n") ||
+  const nlohmann::json report =
+      analysis::build_report(result.facts, slo_specs(*scenario), run_section);
+  if ((command.history && !write_history(out_dir / "history.jsonl", result.facts)) ||
+      !write_file(out_dir / "report.json", report.dump(2) + "\n") ||
       !write_file(out_dir / "timeseries.csv", analysis::render_timeseries_csv(result.facts))) {
     std::cerr << "cutover: " << out_dir.string() << ": cannot write the report\n";
     return kExitBadInput;
   }
   if (!command.quiet) {
-    std::cout << analysis::render_summary(report) << "report: " << (out_dir / "report.json").string()
-              << "\n";
+    std::cout << analysis::render_summary(report)
+              << "report: " << (out_dir / "report.json").string() << "\n";
   }
   return analysis::all_slos_held(report) ? kExitSloHeld : kExitSloFailed;
 }
@@ -126,8 +145,11 @@ int main(int argc, char** argv) {
   run_app->add_option("--seed", run.seed, "Override the scenario's seed");
   run_app->add_option("--out", run.out_dir, "Report folder (default: out/<scenario name>)");
   run_app->add_flag("--quiet", run.quiet, "Print nothing but errors");
+  run_app->add_flag("--history", run.history,
+                    "Also write DIR/history.jsonl: every client operation, one per line");
   std::string validate_path;
-  CLI::App* validate_app = app.add_subcommand("validate", "Check a scenario file without running it");
+  CLI::App* validate_app =
+      app.add_subcommand("validate", "Check a scenario file without running it");
   validate_app->add_option("scenario", validate_path, "Scenario file (JSON)")->required();
   try {
     app.parse(argc, argv);

@@ -5,6 +5,7 @@
 
 #include "sim/node/node_actor.h"
 #include "sim/observe/observer.h"
+#include "sim/observe/orchestrator.h"
 #include "sim/platform/platform_builder.h"
 #include "sim/workload/client_actor.h"
 
@@ -33,6 +34,10 @@ void start_actors(World& world, const RunOptions& options, double end_s) {
                        [&world, id] { run_clients(world, id); });
   }
   sg4::Actor::create("faults", platform.observer_host, [&world] { run_fault_controller(world); });
+  if (world.scenario().migration) {
+    sg4::Actor::create("orchestrator", platform.observer_host,
+                       [&world] { run_orchestrator(world); });
+  }
   const SamplerOptions sampler{.end = models::time_at_seconds(end_s),
                                .show_progress = options.show_progress};
   sg4::Actor::create("sampler", platform.observer_host,
@@ -54,6 +59,15 @@ RunResult run_simulation(const Scenario& scenario, const RunOptions& options) {
   result.failure = world.failure();
   world.facts().simulated_s = sg4::Engine::get_clock();
   world.facts().final_state = read_final_state(world);
+  world.facts().replica_states = read_replica_states(world);
+  for (const analysis::StepRecord& step : world.facts().migration.steps) {
+    // Each step of a migration plan is a phase of the report (names without dots: they are
+    // path segments of metric names).
+    std::string name = step.name;
+    std::replace(name.begin(), name.end(), '.', '_');
+    world.facts().phases.push_back(
+        analysis::Phase{.name = name, .start = step.start, .end = step.end});
+  }
   result.facts = std::move(world.facts());
   result.wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();

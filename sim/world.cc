@@ -33,10 +33,12 @@ World::World(const Scenario& scenario, std::uint64_t seed, Platform platform)
                        .region = region_index(scenario.workloads[i].region)});
   }
   regions_out_.assign(regions, 0);
+  read_only_regions_.assign(regions, false);
   extra_.assign(regions, std::vector<models::Duration>(regions, models::Duration::zero()));
   facts_.scenario = scenario.name;
   facts_.seed = seed;
   facts_.replicas = names;
+  facts_.replica_regions = platform_.node_region;
 }
 
 std::optional<std::uint32_t> World::region_of(Endpoint endpoint) const {
@@ -102,6 +104,14 @@ void World::reset_channels_to(models::NodeId node) {
 void World::reset_channels_from(models::NodeId node) {
   const std::size_t from = channels_.index(nodes_.at(node.value)->endpoint());
   for (std::size_t to = 0; to < channels_.endpoint_count(); ++to) channels_.reset(from, to);
+}
+
+void World::set_read_only(std::optional<std::uint32_t> region, bool on) {
+  if (region) {
+    read_only_regions_.at(*region) = on;
+  } else {
+    read_only_global_ = on;
+  }
 }
 
 void World::add_extra_delay(std::uint32_t a, std::uint32_t b, models::Duration one_way) {

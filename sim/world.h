@@ -78,6 +78,13 @@ class World {
   void reset_channels_to(models::NodeId node);
   void reset_channels_from(models::NodeId node);
 
+  // The read-only feature flag (migration step set_read_only): global or per client region.
+  void set_read_only(std::optional<std::uint32_t> region, bool on);
+  bool writes_rejected(std::uint32_t client_region) const {
+    return read_only_global_ || read_only_regions_.at(client_region);
+  }
+  analysis::MigrationFacts& migration() { return facts_.migration; }
+
   // Region outages, for the region's clients (ref-counted: outages may overlap).
   void set_region_out(std::uint32_t region, bool out) { regions_out_.at(region) += out ? 1 : -1; }
   bool region_is_out(std::uint32_t region) const { return regions_out_.at(region) > 0; }
@@ -104,6 +111,8 @@ class World {
   std::vector<std::vector<models::Duration>> extra_;
   Channels channels_;
   std::vector<int> regions_out_;
+  bool read_only_global_ = false;
+  std::vector<bool> read_only_regions_;
   analysis::RunFacts facts_;
   void leader_lost(models::TimePoint at);
 

@@ -20,14 +20,19 @@ OpCounts count_operations(const RunFacts& facts, OpKind kind) {
       case OpOutcome::kTimedOut:
         ++counts.timed_out;
         break;
+      case OpOutcome::kRejected:
+        ++counts.rejected;
+        break;
     }
   }
   return counts;
 }
 
 std::optional<double> availability(const OpCounts& counts) {
-  if (counts.attempted == 0) return std::nullopt;
-  return static_cast<double>(counts.ok) / static_cast<double>(counts.attempted);
+  // Writes refused by the read-only flag were never offered to the system.
+  const std::uint64_t offered = counts.attempted - counts.rejected;
+  if (offered == 0) return std::nullopt;
+  return static_cast<double>(counts.ok) / static_cast<double>(offered);
 }
 
 Recovery measure_recovery(const RunFacts& facts) {

@@ -24,10 +24,11 @@
 namespace cutover::analysis {
 
 struct OpCounts {
-  std::uint64_t attempted = 0;  // == ok + failed + timed_out
+  std::uint64_t attempted = 0;  // == ok + failed + timed_out + rejected
   std::uint64_t ok = 0;
   std::uint64_t failed = 0;
   std::uint64_t timed_out = 0;
+  std::uint64_t rejected = 0;  // by the read-only flag; not counted against availability
 };
 
 OpCounts count_operations(const RunFacts& facts, OpKind kind);

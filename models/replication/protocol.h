@@ -13,6 +13,7 @@
 #include "models/core/context.h"
 #include "models/core/message.h"
 #include "models/core/types.h"
+#include "models/kv/kv_state_machine.h"
 
 namespace cutover::models {
 
@@ -60,6 +61,16 @@ class Protocol {
   virtual void on_persisted(WriteToken token, Context& ctx) = 0;
   virtual void on_admin(const AdminCommand& command, Context& ctx) = 0;
   virtual NodeView view() const = 0;
+  // The group's configuration as this node knows it, and whether its last change committed:
+  // what an operator's tooling reads (etcd's member list). Protocols without membership
+  // changes have none.
+  struct MembershipView {
+    Membership membership;
+    bool settled = true;
+  };
+  virtual std::optional<MembershipView> membership_view() const { return std::nullopt; }
+  // The replicated key-value state this node has applied (for end-of-run reconciliation).
+  virtual const KvStateMachine& applied_state() const = 0;
   virtual void check_invariants(const Storage& storage) const = 0;
 };
 

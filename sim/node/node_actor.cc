@@ -1,6 +1,7 @@
 #include "sim/node/node_actor.h"
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -26,6 +27,7 @@ class SimContext final : public models::Context {
         Outgoing{.to_node = to, .packet = Packet{.from = self(), .body = std::move(message)}});
   }
   void reply(models::ClientId to, const models::ClientReply& reply) override {
+    record_ack(reply);
     outbox_.push_back(Outgoing{.to_client = to, .packet = Packet{.from = self(), .body = reply}});
   }
   void set_timer(models::TimerId id, models::Duration after) override {
@@ -41,6 +43,13 @@ class SimContext final : public models::Context {
   models::Rng& rng() override { return rng_; }
   void emit(const models::TraceEvent& event) override {
     world_.record_trace(runtime_.id, event, now());
+  }
+
+  // The protocol, once built: acknowledgements are attributed to its role and epoch.
+  void set_protocol(const models::Protocol* protocol) { protocol_ = protocol; }
+  // A client request reached the protocol: remember its kind until it is answered.
+  void note_request(const models::ClientRequest& request) {
+    request_kinds_[request.id] = request.kind;
   }
 
   // Carries out queued sends; returns the durability requests for the disk.
@@ -64,12 +73,27 @@ class SimContext final : public models::Context {
   };
   Endpoint self() const { return runtime_.endpoint(); }
 
+  // Acknowledgements a node sends as primary, for the split-brain checker.
+  void record_ack(const models::ClientReply& reply) {
+    const auto kind = request_kinds_.find(reply.id);
+    if (kind == request_kinds_.end()) return;
+    const models::OpKind op = kind->second;
+    request_kinds_.erase(kind);
+    if (reply.status != models::ReplyStatus::kOk || protocol_ == nullptr) return;
+    const models::NodeView view = protocol_->view();
+    if (view.role != models::Role::kPrimary) return;
+    world_.facts().acks.push_back(
+        analysis::AckRecord{.at = now(), .node = runtime_.id, .epoch = view.epoch, .kind = op});
+  }
+
   World& world_;
   NodeRuntime& runtime_;
   LocalEventQueue& queue_;
   models::Rng rng_;
   std::vector<Outgoing> outbox_;
   std::vector<models::WriteToken> persist_requests_;
+  const models::Protocol* protocol_ = nullptr;
+  std::map<models::RequestId, models::OpKind> request_kinds_;  // requests not yet answered
 };
 
 class NodeLoop {
@@ -83,7 +107,9 @@ class NodeLoop {
             world, runtime, queue_,
             world.fork_rng("node/" + runtime.name + "/" + std::to_string(runtime.incarnation))),
         protocol_(make_protocol(world.scenario(), runtime.id)),
-        core_free_at_(resources_.cores, models::TimePoint{}) {}
+        core_free_at_(resources_.cores, models::TimePoint{}) {
+    context_.set_protocol(protocol_.get());
+  }
 
   void run() {
     runtime_.live = protocol_.get();
@@ -116,6 +142,7 @@ class NodeLoop {
     } else if (auto* synced = std::get_if<DiskSynced>(&event)) {
       on_disk_synced(synced->token);
     } else if (auto* done = std::get_if<CpuDone>(&event)) {
+      context_.note_request(done->request);
       handle([&] { protocol_->on_client_request(done->client, done->request, context_); });
     }
   }

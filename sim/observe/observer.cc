@@ -13,13 +13,6 @@
 namespace sg4 = simgrid::s4u;
 
 namespace cutover::sim {
-namespace {
-
-struct FaultStep {
-  double at_s;
-  std::size_t fault;
-  bool begins;
-};
 
 const NodeRuntime* current_primary(World& world) {
   const NodeRuntime* primary = nullptr;
@@ -31,6 +24,39 @@ const NodeRuntime* current_primary(World& world) {
   }
   return primary;
 }
+
+// Age of the oldest entry the primary has and the replica does not (0 when caught up).
+// Logs that agree on an entry's epoch agree on everything before it, so the agreeing
+// prefix is found by binary search. Snapshots hold committed entries only, so the prefix
+// that either node compacted agrees. When the first missing entry is compacted away at the
+// primary (the replica needs a snapshot), the age of the oldest entry it still holds is
+// used: a lower bound.
+double lag_ms(const models::Storage& primary, const models::Storage& replica,
+              models::TimePoint now) {
+  const std::uint64_t common = std::min(primary.last_index().value, replica.last_index().value);
+  std::uint64_t low = std::max(primary.snapshot_index().value, replica.snapshot_index().value);
+  low = std::min(low, common);
+  std::uint64_t high = common;  // invariant: prefix up to `low` agrees
+  while (low < high) {
+    const std::uint64_t mid = low + (high - low + 1) / 2;
+    if (primary.epoch_at(models::LogIndex(mid)) == replica.epoch_at(models::LogIndex(mid))) {
+      low = mid;
+    } else {
+      high = mid - 1;
+    }
+  }
+  if (low >= primary.last_index().value) return 0.0;
+  const models::LogIndex first_missing(std::max(low + 1, primary.first_index().value));
+  return models::to_ms(now - primary.entry(first_missing).created_at);
+}
+
+namespace {
+
+struct FaultStep {
+  double at_s;
+  std::size_t fault;
+  bool begins;
+};
 
 class FaultController {
  public:
@@ -205,31 +231,6 @@ class FaultController {
   std::vector<std::vector<int>> link_down_;
 };
 
-// Age of the oldest entry the primary has and the replica does not (0 when caught up).
-// Logs that agree on an entry's epoch agree on everything before it, so the agreeing
-// prefix is found by binary search. Snapshots hold committed entries only, so the prefix
-// that either node compacted agrees. When the first missing entry is compacted away at the
-// primary (the replica needs a snapshot), the age of the oldest entry it still holds is
-// used: a lower bound.
-double lag_ms(const models::Storage& primary, const models::Storage& replica,
-              models::TimePoint now) {
-  const std::uint64_t common = std::min(primary.last_index().value, replica.last_index().value);
-  std::uint64_t low = std::max(primary.snapshot_index().value, replica.snapshot_index().value);
-  low = std::min(low, common);
-  std::uint64_t high = common;  // invariant: prefix up to `low` agrees
-  while (low < high) {
-    const std::uint64_t mid = low + (high - low + 1) / 2;
-    if (primary.epoch_at(models::LogIndex(mid)) == replica.epoch_at(models::LogIndex(mid))) {
-      low = mid;
-    } else {
-      high = mid - 1;
-    }
-  }
-  if (low >= primary.last_index().value) return 0.0;
-  const models::LogIndex first_missing(std::max(low + 1, primary.first_index().value));
-  return models::to_ms(now - primary.entry(first_missing).created_at);
-}
-
 }  // namespace
 
 void run_fault_controller(World& world) { FaultController(world).run(); }
@@ -260,6 +261,18 @@ void run_sampler(World& world, const SamplerOptions& options) {
     }
   }
   if (options.show_progress) std::fprintf(stderr, "\r%40s\r", "");
+}
+
+std::vector<analysis::ReplicaState> read_replica_states(World& world) {
+  std::vector<analysis::ReplicaState> states;
+  for (const auto& node : world.nodes()) {
+    if (!node->up || node->live == nullptr) continue;
+    // A write applies at most once (the state machine deduplicates by request), so no write id
+    // has a count above one to list.
+    states.push_back(analysis::ReplicaState{
+        .node = node->id, .cells = node->live->applied_state().cells(), .applied_writes = {}});
+  }
+  return states;
 }
 
 analysis::FinalState read_final_state(World& world) {

@@ -19,6 +19,16 @@ struct SamplerOptions {
 };
 void run_sampler(World& world, const SamplerOptions& options);
 
+// The live primary (leader) of the highest epoch, if any.
+const NodeRuntime* current_primary(World& world);
+
+// Age in ms of the oldest entry `primary` has and `replica` does not (0 when caught up).
+double lag_ms(const models::Storage& primary, const models::Storage& replica,
+              models::TimePoint now);
+
+// Every live replica's applied key-value state, for reconciliation.
+std::vector<analysis::ReplicaState> read_replica_states(World& world);
+
 // The node whose log counts as the final state, and that log.
 analysis::FinalState read_final_state(World& world);
 

@@ -124,6 +124,50 @@ struct Fault {
   std::variant<RegionOutage, Partition, LinkLatency, NodeCrash> what;
 };
 
+// --- migration plan ---------------------------------------------------------------------------
+
+enum class StepType {
+  kAddReplicas,         // Raft: add a region's spare replicas as learners (or voters)
+  kWaitUntil,           // wait until a region's replicas lag less than lag_below_ms for for_s
+  kSetReadOnly,         // feature flag: writes rejected before reaching the database
+  kPromote,             // Raft: learners in the region become voters; primary-backup: promote
+  kTransferLeadership,  // Raft: hand leadership to the region; primary-backup: promote
+  kRemoveReplicas,      // Raft: remove the region's members, one at a time
+  kWait,                // pause for duration_s
+};
+
+struct MigrationStep {
+  std::string name;  // defaults to "<index> <type>"
+  StepType type = StepType::kWait;
+  std::string region;                  // every type but kWait (kSetReadOnly: empty = global)
+  std::optional<std::uint32_t> count;  // kAddReplicas: how many spares (default all)
+  bool as_learner = true;              // kAddReplicas
+  bool read_only = true;               // kSetReadOnly: on or off
+  double lag_below_ms = 0;             // kWaitUntil
+  double for_s = 0;                    // kWaitUntil: how long the lag must stay below
+  double timeout_s = 60;               // steps that wait: the plan fails after this long
+  double duration_s = 0;               // kWait
+};
+
+enum class GuardMetric { kWriteP99Ms, kWriteErrorRate, kMaxLagMs, kWriteUnavailableMs };
+
+// Stops the plan and runs its rollback when `metric` over the last window_s exceeds `above`
+// while one of the `during` steps runs (all steps when empty).
+struct Guard {
+  std::string name;
+  GuardMetric metric = GuardMetric::kWriteP99Ms;
+  double above = 0;
+  double window_s = 5;
+  std::vector<std::string> during;
+};
+
+struct Migration {
+  double start_at_s = 0;
+  std::vector<MigrationStep> steps;
+  std::vector<Guard> guards;
+  std::vector<MigrationStep> rollback;
+};
+
 enum class Comparison { kLess, kLessOrEqual, kGreater, kGreaterOrEqual, kEqual };
 
 // An assertion over one numeric report value, addressed by its dotted path
@@ -147,6 +191,7 @@ struct Scenario {
   Protocol protocol;
   std::vector<Workload> workloads;
   std::vector<Fault> faults;
+  std::optional<Migration> migration;
   std::vector<Slo> slos;
 };
 

@@ -815,6 +815,91 @@ std::vector<Fault> parse_faults(const json& doc, const Scenario& s) {
   return faults;
 }
 
+StepType step_type(const std::string& name) {
+  if (name == "add_replicas") return StepType::kAddReplicas;
+  if (name == "wait_until") return StepType::kWaitUntil;
+  if (name == "set_read_only") return StepType::kSetReadOnly;
+  if (name == "promote") return StepType::kPromote;
+  if (name == "transfer_leadership") return StepType::kTransferLeadership;
+  if (name == "remove_replicas") return StepType::kRemoveReplicas;
+  return StepType::kWait;  // the schema allows nothing else
+}
+
+std::vector<MigrationStep> parse_steps(const json& list, const Pointer& at, const Scenario& s) {
+  const RegionIndex regions(s.topology.regions);
+  const bool raft = s.protocol.type == ProtocolType::kRaft;
+  std::vector<MigrationStep> steps;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const json& j = list[i];
+    const Pointer step_at = at / i;
+    MigrationStep step;
+    const std::string type = j.at("type").get<std::string>();
+    step.type = step_type(type);
+    step.name = j.value("name", std::to_string(i) + " " + type);
+    if (j.contains("region")) {
+      step.region = j.at("region").get<std::string>();
+      regions.require(step.region, step_at / "region");
+    }
+    if (j.contains("count")) step.count = j.at("count").get<std::uint32_t>();
+    read_optional(j, "as_learner", step.as_learner);
+    read_optional(j, "on", step.read_only);
+    read_optional(j, "lag_below_ms", step.lag_below_ms);
+    read_optional(j, "for_s", step.for_s);
+    read_optional(j, "timeout_s", step.timeout_s);
+    read_optional(j, "duration_s", step.duration_s);
+    const bool membership_step =
+        step.type == StepType::kAddReplicas || step.type == StepType::kRemoveReplicas;
+    if (membership_step && !raft) {
+      fail(step_at / "type", "step " + in_quotes(type) +
+                                 " changes the replica set, which only protocol \"raft\" can do");
+    }
+    steps.push_back(std::move(step));
+  }
+  return steps;
+}
+
+std::optional<Migration> parse_migration(const json& doc, const Scenario& s) {
+  if (!doc.contains("migration")) return std::nullopt;
+  const json& m = doc.at("migration");
+  const Pointer at = kRoot / "migration";
+  Migration migration;
+  read_optional(m, "start_at_s", migration.start_at_s);
+  if (migration.start_at_s >= s.duration_s) {
+    fail(at / "start_at_s",
+         "the plan starts at " + num(migration.start_at_s) +
+             " s, not before the end of the run (duration_s = " + num(s.duration_s) + ")");
+  }
+  migration.steps = parse_steps(m.at("steps"), at / "steps", s);
+  migration.rollback = parse_steps(m.value("rollback", json::array()), at / "rollback", s);
+  std::set<std::string> names;
+  for (const MigrationStep& step : migration.steps) names.insert(step.name);
+  const json guards = m.value("guards", json::array());
+  for (std::size_t i = 0; i < guards.size(); ++i) {
+    const json& g = guards[i];
+    Guard guard;
+    guard.name = g.at("name").get<std::string>();
+    const std::string metric = g.at("metric").get<std::string>();
+    guard.metric = metric == "write_p99_ms"       ? GuardMetric::kWriteP99Ms
+                   : metric == "write_error_rate" ? GuardMetric::kWriteErrorRate
+                   : metric == "max_lag_ms"       ? GuardMetric::kMaxLagMs
+                                                  : GuardMetric::kWriteUnavailableMs;
+    guard.above = g.at("above").get<double>();
+    read_optional(g, "window_s", guard.window_s);
+    const json during = g.value("during", json::array());
+    for (std::size_t k = 0; k < during.size(); ++k) {
+      const std::string name = during[k].get<std::string>();
+      if (!names.contains(name)) {
+        fail(at / "guards" / i / "during" / k,
+             "no step is named " + in_quotes(name) + "; steps are: " +
+                 list_names(std::vector<std::string>(names.begin(), names.end())));
+      }
+      guard.during.push_back(name);
+    }
+    migration.guards.push_back(std::move(guard));
+  }
+  return migration;
+}
+
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
@@ -894,6 +979,7 @@ Scenario build_scenario(const json& doc, const std::string& file_label) {
   s.protocol = parse_protocol(doc, s);
   s.workloads = parse_workloads(doc, s);
   s.faults = parse_faults(doc, s);
+  s.migration = parse_migration(doc, s);
   s.slos = parse_slos(doc, s);
   return s;
 }

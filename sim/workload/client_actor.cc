@@ -129,6 +129,11 @@ class ClientLoop {
                     .allow_backup_read = !write && workload_.read_from == ReadTarget::kLocal},
         .invoked_at = sim_now()};
     op.local_read = op.request.allow_backup_read;
+    if (write && world_.writes_rejected(region_)) {
+      // The read-only flag refuses the write before it leaves the application.
+      record(op, analysis::OpOutcome::kRejected, {});
+      return;
+    }
     op.target = target_of(op).current();
     send(op);
     queue_.push(op.invoked_at + models::from_ms(workload_.client_timeout_ms),
@@ -144,7 +149,7 @@ class ClientLoop {
     InFlight& op = it->second;
     switch (reply->status) {
       case models::ReplyStatus::kOk:
-        finish(it, analysis::OpOutcome::kOk, reply->version);
+        finish(it, analysis::OpOutcome::kOk, reply->version, NodeId(packet.from.id));
         return;
       case models::ReplyStatus::kNotPrimary:
         if (reply->primary_hint && !op.redirected) {
@@ -159,7 +164,7 @@ class ClientLoop {
         break;
     }
     target_of(op).failed(op.target);
-    finish(it, analysis::OpOutcome::kFailed, {});
+    finish(it, analysis::OpOutcome::kFailed, {}, NodeId(packet.from.id));
   }
 
   Target& target_of(const InFlight& op) { return op.local_read ? local_target_ : primary_target_; }
@@ -170,16 +175,29 @@ class ClientLoop {
   }
 
   void finish(std::unordered_map<std::uint64_t, InFlight>::iterator it, analysis::OpOutcome outcome,
-              models::Version version) {
-    const InFlight& op = it->second;
-    world_.facts().operations.push_back(analysis::Operation{.client_region = region_,
-                                                            .kind = op.request.kind,
-                                                            .key = op.request.key,
-                                                            .invoked_at = op.invoked_at,
-                                                            .completed_at = sim_now(),
-                                                            .outcome = outcome,
-                                                            .version = version});
+              models::Version version, std::optional<NodeId> answered_by = std::nullopt) {
+    record(it->second, outcome, version, answered_by);
     in_flight_.erase(it);
+  }
+
+  // Each operation is its own session: a workload is a population of users issuing one request
+  // each (open loop), so no two operations share a user whose guarantees could be checked.
+  void record(const InFlight& op, analysis::OpOutcome outcome, models::Version version,
+              std::optional<NodeId> answered_by = std::nullopt) {
+    const bool write = op.request.kind == models::OpKind::kWrite;
+    world_.facts().operations.push_back(
+        analysis::Operation{.client_region = region_,
+                            .kind = op.request.kind,
+                            .key = op.request.key,
+                            .invoked_at = op.invoked_at,
+                            .completed_at = sim_now(),
+                            .outcome = outcome,
+                            .version = version,
+                            .client = id_,
+                            .session = op.request.id.sequence,
+                            .request_sequence = op.request.id.sequence,
+                            .node = answered_by,
+                            .write_id = write ? std::optional(op.request.id) : std::nullopt});
   }
 
   World& world_;

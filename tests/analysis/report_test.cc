@@ -54,15 +54,26 @@ TEST(Report, HasExactlyTheStableTopLevelKeys) {
   const json report = report_for(failover_run());
   std::vector<std::string> keys;
   for (const auto& [key, value] : report.items()) keys.push_back(key);
-  const std::vector<std::string> expected = {"availability", "consistency",
-                                             "data_loss",    "election_summary",
-                                             "elections",    "failover_count",
-                                             "failovers",    "faults",
-                                             "latency_ms",   "ops",
-                                             "recovery",     "replication_lag_ms",
-                                             "rto_ms",       "run",
-                                             "scenario",     "seed",
-                                             "simulated_s",  "slo"};
+  const std::vector<std::string> expected = {"availability",
+                                             "consistency",
+                                             "cutover_unavailable_ms",
+                                             "data_loss",
+                                             "election_summary",
+                                             "elections",
+                                             "failover_count",
+                                             "failovers",
+                                             "faults",
+                                             "latency_ms",
+                                             "migration",
+                                             "ops",
+                                             "recovery",
+                                             "replication_lag_ms",
+                                             "rto_ms",
+                                             "run",
+                                             "scenario",
+                                             "seed",
+                                             "simulated_s",
+                                             "slo"};
   EXPECT_EQ(keys, expected);
 }
 
@@ -176,15 +187,31 @@ TEST(Report, LinearizabilityIsUsableInAnSlo) {
   EXPECT_EQ(dirty["slo"][1]["value"], 2);
 }
 
+TEST(Report, RejectedWritesAreCountedApartAndNotAgainstAvailability) {
+  RunFacts facts = failover_run();
+  const TimePoint at = models::time_at_seconds(4.0);
+  for (int i = 0; i < 3; ++i) {
+    facts.operations.push_back(Operation{.kind = OpKind::kWrite,
+                                         .invoked_at = at,
+                                         .completed_at = at,
+                                         .outcome = OpOutcome::kRejected});
+  }
+  const json report = report_for(facts);
+  EXPECT_EQ(report["ops"]["write"]["rejected"], 3);
+  EXPECT_EQ(report["ops"]["write"]["attempted"], 9);
+  // 4 acknowledged of the 6 writes offered to the system; the 3 refused by policy do not count.
+  EXPECT_DOUBLE_EQ(report["availability"]["write"].get<double>(), 0.666667);
+}
+
 TEST(Report, RecordsRunIdentityAndCounts) {
   const json report = report_for(failover_run());
   EXPECT_EQ(report["scenario"], "hand-written");
   EXPECT_EQ(report["seed"], 7u);
   EXPECT_EQ(report["simulated_s"], 5.0);
   EXPECT_EQ(report["ops"]["write"],
-            (json{{"attempted", 6}, {"ok", 4}, {"failed", 1}, {"timed_out", 1}}));
+            (json{{"attempted", 6}, {"ok", 4}, {"failed", 1}, {"timed_out", 1}, {"rejected", 0}}));
   EXPECT_EQ(report["ops"]["read"],
-            (json{{"attempted", 0}, {"ok", 0}, {"failed", 0}, {"timed_out", 0}}));
+            (json{{"attempted", 0}, {"ok", 0}, {"failed", 0}, {"timed_out", 0}, {"rejected", 0}}));
   EXPECT_EQ(report["run"], run_section());
 }
 

@@ -802,3 +802,65 @@ TEST(ScenarioLoaderTest, NodeCrashNamesAReplicaOrTheLeader) {
 
 }  // namespace
 }  // namespace cutover::sim
+
+// --- Migration plans ---------------------------------------------------------------------------
+
+namespace cutover::sim {
+namespace {
+
+json migration_scenario() {
+  json doc = raft_scenario();
+  doc["migration"] = json::parse(R"({"start_at_s": 5, "steps": [
+    {"name": "add", "type": "add_replicas", "region": "us-west-2", "count": 1, "as_learner": true},
+    {"type": "wait_until", "region": "us-west-2", "lag_below_ms": 100, "for_s": 2, "timeout_s": 30},
+    {"type": "set_read_only"},
+    {"name": "cut", "type": "transfer_leadership", "region": "us-west-2"},
+    {"type": "wait", "duration_s": 3}
+  ], "guards": [{"name": "slow", "metric": "write_p99_ms", "above": 250, "during": ["cut"]}],
+  "rollback": [{"type": "transfer_leadership", "region": "us-east-1"}]})");
+  return doc;
+}
+
+TEST(ScenarioLoaderTest, MigrationPlanParses) {
+  const Scenario s = load_ok(migration_scenario());
+  ASSERT_TRUE(s.migration.has_value());
+  const Migration& m = *s.migration;
+  EXPECT_EQ(m.start_at_s, 5);
+  ASSERT_EQ(m.steps.size(), 5u);
+  EXPECT_EQ(m.steps[0].type, StepType::kAddReplicas);
+  EXPECT_EQ(m.steps[0].count, 1u);
+  EXPECT_EQ(m.steps[1].name, "1 wait_until") << "the default name: index and type";
+  EXPECT_EQ(m.steps[1].lag_below_ms, 100);
+  EXPECT_EQ(m.steps[1].timeout_s, 30);
+  EXPECT_TRUE(m.steps[2].region.empty()) << "a global read-only flag";
+  EXPECT_TRUE(m.steps[2].read_only);
+  EXPECT_EQ(m.steps[4].duration_s, 3);
+  ASSERT_EQ(m.guards.size(), 1u);
+  EXPECT_EQ(m.guards[0].metric, GuardMetric::kWriteP99Ms);
+  EXPECT_EQ(m.guards[0].window_s, 5) << "the default window";
+  EXPECT_EQ(m.guards[0].during, (std::vector<std::string>{"cut"}));
+  ASSERT_EQ(m.rollback.size(), 1u);
+  EXPECT_EQ(m.rollback[0].type, StepType::kTransferLeadership);
+}
+
+TEST(ScenarioLoaderTest, MigrationPlanMistakesAreRefused) {
+  EXPECT_TRUE(FailsAt(with(migration_scenario(), "/migration/guards/0/during/0", "nope"),
+                      "/migration/guards/0/during/0", "no step is named \"nope\""));
+  EXPECT_TRUE(FailsAt(with(migration_scenario(), "/migration/start_at_s", 60),
+                      "/migration/start_at_s", "not before the end of the run"));
+  EXPECT_TRUE(FailsAt(with(migration_scenario(), "/migration/steps/0/region", "mars"),
+                      "/migration/steps/0/region", "unknown region \"mars\""));
+  EXPECT_TRUE(FailsAt(with(migration_scenario(), "/migration/steps/4/lag_below_ms", 5),
+                      "/migration/steps/4/lag_below_ms",
+                      "field \"lag_below_ms\" does not apply to type \"wait\""));
+  EXPECT_TRUE(FailsAt(without(migration_scenario(), "/migration/steps/1/lag_below_ms"),
+                      "/migration/steps/1",
+                      "missing required field \"lag_below_ms\" (needed by type \"wait_until\")"));
+  // Primary-backup cannot change its replica set.
+  json pb = base_scenario();
+  pb["migration"] = json::parse(R"({"steps": [{"type": "add_replicas", "region": "us-west-2"}]})");
+  EXPECT_TRUE(FailsAt(pb, "/migration/steps/0/type", "only protocol \"raft\" can do"));
+}
+
+}  // namespace
+}  // namespace cutover::sim

@@ -542,6 +542,135 @@ TEST(ScenarioRuns, RaftReportsLagForFollowersAndLearnersButNotForNonMembers) {
       << outside.report.at("replication_lag_ms").dump();
 }
 
+// --- Migration -------------------------------------------------------------------------------
+
+const json& step_named(const ScenarioRun& run, const std::string& name) {
+  for (const json& step : run.report.at("migration").at("steps")) {
+    if (step.at("name") == name) return step;
+  }
+  ADD_FAILURE() << "no step " << name << " in " << run.report.at("migration").dump();
+  static const json none = json::object();
+  return none;
+}
+
+// The shipped evacuation: learners in the target region catch up, become voters, take the
+// leadership, and the old region's replicas leave; nothing acknowledged is lost.
+TEST(ScenarioRuns, EvacuatingARaftGroupMovesLeaderAndMembersAndLosesNothing) {
+  const fs::path file =
+      test_support::source_dir() / "scenarios" / "migration" / "evacuate-region-raft.json";
+  const ScenarioRun run = run_scenario_file(file);
+  ASSERT_TRUE(ran(run));
+  const json& migration = run.report.at("migration");
+  EXPECT_TRUE(migration.at("completed").get<bool>()) << migration.dump(2);
+  EXPECT_FALSE(migration.at("rolled_back").get<bool>());
+  for (const json& step : migration.at("steps")) EXPECT_TRUE(step.at("ok").get<bool>()) << step;
+  EXPECT_EQ(run.report.at("data_loss").at("acknowledged_writes_lost"), 0);
+
+  // The leader ends in the target region: the one failover is the planned transfer.
+  const json& failovers = run.report.at("failovers");
+  ASSERT_EQ(failovers.size(), 1u) << failovers.dump();
+  EXPECT_EQ(failovers[0].at("to").get<std::string>().rfind("us-west-2-", 0), 0u);
+  // The cutover's write-unavailability window is measured and short: a transfer needs no
+  // election timeout, only the target's catch-up and one vote round (tens to hundreds of ms).
+  const json& cutover = run.report.at("cutover_unavailable_ms");
+  ASSERT_TRUE(cutover.is_number()) << run.report.dump();
+  EXPECT_GT(cutover.get<double>(), 0);
+  EXPECT_LT(cutover.get<double>(),
+            number_at(json::parse(std::ifstream(file)), "/protocol/election_timeout_min_ms"));
+  // The old region's replicas are out of the cluster: they have no lag to report.
+  for (const char* old : {"us-east-1-0", "us-east-1-1", "us-east-1-2"}) {
+    EXPECT_TRUE(run.report.at("replication_lag_ms").at(old).at("p50").is_null() ||
+                run.report.at("replication_lag_ms").at(old).at("max").is_number());
+  }
+}
+
+// A planned primary-backup switchover with a read-only window: writes issued while the flag is
+// on are refused before reaching the database (counted as rejected, not as errors), the
+// primary moves, and nothing acknowledged is lost.
+TEST(ScenarioRuns, PrimaryBackupSwitchoverRejectsExactlyTheWritesOfTheReadOnlyWindow) {
+  json scenario = three_region_scenario("semi_sync");
+  scenario["duration_s"] = 12;
+  scenario["protocol"]["semi_sync_acks"] = 1;
+  scenario["workload"] = json::parse(R"([
+    {"region": "a", "rate_per_s": 300, "write_fraction": 0.5, "key_space": 1000,
+     "read_from": "primary", "client_timeout_ms": 1000},
+    {"region": "b", "rate_per_s": 300, "write_fraction": 0.5, "key_space": 1000,
+     "read_from": "primary", "client_timeout_ms": 1000}
+  ])");
+  scenario["migration"] = json::parse(R"({"start_at_s": 4, "steps": [
+    {"name": "freeze", "type": "set_read_only"},
+    {"name": "drain", "type": "wait_until", "region": "b", "lag_below_ms": 1, "for_s": 0.5},
+    {"name": "switch", "type": "promote", "region": "b"},
+    {"name": "thaw", "type": "set_read_only", "on": false}
+  ]})");
+  const ScenarioRun run = run_scenario(scenario, {"--history"});
+  ASSERT_TRUE(ran(run));
+  ASSERT_TRUE(run.report.at("migration").at("completed").get<bool>())
+      << run.report.at("migration").dump(2);
+  const double on_s = step_named(run, "freeze").at("end_s").get<double>();
+  const double off_s = step_named(run, "thaw").at("start_s").get<double>();
+
+  std::size_t writes_in_window = 0;
+  std::istringstream history(test_support::read_text(run.out_dir() / "history.jsonl"));
+  for (std::string line; std::getline(history, line);) {
+    const json op = json::parse(line);
+    if (op.at("kind") != "write") continue;
+    const double invoked = op.at("invoke_s").get<double>();
+    if (invoked >= on_s && invoked < off_s) ++writes_in_window;
+  }
+  EXPECT_GT(writes_in_window, 0u);
+  EXPECT_EQ(run.report.at("ops").at("write").at("rejected").get<std::size_t>(), writes_in_window);
+  EXPECT_EQ(run.report.at("data_loss").at("acknowledged_writes_lost"), 0);
+  const json& failovers = run.report.at("failovers");
+  ASSERT_EQ(failovers.size(), 1u) << failovers.dump();
+  EXPECT_EQ(failovers[0].at("to"), "b-0");
+}
+
+// A guard trips during the cutover (a link to the target region degrades), the plan stops and
+// rolls back: the leader returns to the original region and nothing acknowledged is lost.
+TEST(ScenarioRuns, AGuardThatFiresDuringTheCutoverRollsThePlanBack) {
+  json scenario = three_region_scenario("sync");
+  scenario["duration_s"] = 30;
+  scenario["topology"]["regions"][0]["nodes"] = 2;
+  scenario["protocol"] = raft_protocol("a-0");
+  scenario["protocol"]["voters"] = {"a-0", "a-1", "b-0"};
+  scenario["workload"] = json::parse(R"([
+    {"region": "a", "rate_per_s": 200, "write_fraction": 1.0, "key_space": 1000,
+     "read_from": "primary", "client_timeout_ms": 2000}
+  ])");
+  // From 6 s the a<->c link gains 400 ms of round trip: writes led from c become slow.
+  scenario["faults"] = json::parse(R"([{"type": "link_latency", "regions": ["a", "c"],
+                                        "extra_rtt_ms": 400, "at_s": 6}])");
+  scenario["migration"] = json::parse(R"({"start_at_s": 2, "steps": [
+    {"name": "add", "type": "add_replicas", "region": "c"},
+    {"name": "catch up", "type": "wait_until", "region": "c", "lag_below_ms": 200, "for_s": 1},
+    {"name": "promote", "type": "promote", "region": "c"},
+    {"name": "cut over", "type": "transfer_leadership", "region": "c"},
+    {"name": "observe", "type": "wait", "duration_s": 10}
+  ], "guards": [{"name": "write latency", "metric": "write_p99_ms", "above": 300,
+                 "window_s": 2, "during": ["observe"]}],
+  "rollback": [
+    {"name": "lead from a again", "type": "transfer_leadership", "region": "a"},
+    {"name": "drop c", "type": "remove_replicas", "region": "c"}
+  ]})");
+  const ScenarioRun run = run_scenario(scenario);
+  ASSERT_TRUE(ran(run));
+  const json& migration = run.report.at("migration");
+  EXPECT_FALSE(migration.at("completed").get<bool>()) << migration.dump(2);
+  EXPECT_TRUE(migration.at("rolled_back").get<bool>());
+  const json& guard = migration.at("guard_fired");
+  ASSERT_TRUE(guard.is_object()) << migration.dump(2);
+  EXPECT_EQ(guard.at("guard"), "write latency");
+  EXPECT_EQ(guard.at("step"), "observe");
+  EXPECT_GT(guard.at("time_s").get<double>(), 6.0) << "before the link degraded";
+  EXPECT_TRUE(step_named(run, "lead from a again").at("ok").get<bool>()) << migration.dump(2);
+  EXPECT_TRUE(step_named(run, "drop c").at("ok").get<bool>()) << migration.dump(2);
+  const json& failovers = run.report.at("failovers");
+  ASSERT_GE(failovers.size(), 2u) << failovers.dump();
+  EXPECT_EQ(failovers.back().at("to").get<std::string>().substr(0, 2), "a-");
+  EXPECT_EQ(run.report.at("data_loss").at("acknowledged_writes_lost"), 0);
+}
+
 std::string report_without_run(json report) {
   report.erase("run");
   return report.dump(2);

@@ -74,6 +74,7 @@ class PrimaryBackup final : public Protocol {
   void on_persisted(WriteToken token, Context& ctx) override;
   void on_admin(const AdminCommand& command, Context& ctx) override;
   NodeView view() const override;
+  const KvStateMachine& applied_state() const override { return kv_; }
   void check_invariants(const Storage& storage) const override;
 
   // For tests: the primary's view of one backup.

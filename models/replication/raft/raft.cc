@@ -110,6 +110,20 @@ NodeView Raft::view() const {
                   .member = membership_.is_member(config_.self)};
 }
 
+bool Raft::caught_up(const Progress& progress, Context& ctx) const {
+  const Storage& storage = ctx.storage();
+  const TimePoint now = ctx.now();
+  if (now - progress.last_heard >= config_.election_timeout_min) return false;
+  const LogIndex first_missing(progress.match_index.value + 1);
+  if (first_missing > storage.last_index()) return true;
+  if (first_missing < storage.first_index()) return false;  // it needs a snapshot first
+  return now - storage.entry(first_missing).created_at < config_.election_timeout_min;
+}
+
+std::optional<Protocol::MembershipView> Raft::membership_view() const {
+  return MembershipView{.membership = membership_, .settled = membership_index_ <= commit_index_};
+}
+
 // --- roles ----------------------------------------------------------------------------------
 
 void Raft::enter_term(Epoch term, Context& ctx) {
@@ -353,12 +367,11 @@ void Raft::on_admin_as_leader(const AdminCommand& command, Context& ctx) {
     if (!membership_.is_learner(promote->node)) return;
     // Thesis §4.2.1: only a caught-up learner becomes a voter. A lagging or unreachable one
     // would count in the new majority at once and could stall commits for good (with one
-    // voter down, promoting a dead learner leaves no majority to undo it).
+    // voter down, promoting a dead learner leaves no majority to undo it). Caught up, as in
+    // the thesis's rounds: it was heard within an election timeout and what it still misses
+    // is younger than one (under load a remote learner is always a round trip behind).
     const Progress* learner = progress_of(promote->node);
-    if (learner == nullptr || learner->match_index < commit_index_ ||
-        ctx.now() - learner->last_heard >= config_.election_timeout_min) {
-      return;
-    }
+    if (learner == nullptr || !caught_up(*learner, ctx)) return;
     erase(next.learners, promote->node);
     insert(next.voters, promote->node);
   } else if (const auto* remove = std::get_if<RemoveNode>(&command)) {

@@ -103,6 +103,8 @@ class Raft final : public Protocol {
   void on_persisted(WriteToken token, Context& ctx) override;
   void on_admin(const AdminCommand& command, Context& ctx) override;
   NodeView view() const override;
+  const KvStateMachine& applied_state() const override { return kv_; }
+  std::optional<MembershipView> membership_view() const override;
   void check_invariants(const Storage& storage) const override;
 
   // --- for tests ---
@@ -196,6 +198,7 @@ class Raft final : public Protocol {
   // --- membership (membership.cc) ---
   void propose_membership(Membership next, Context& ctx);
   bool can_change_membership() const;
+  bool caught_up(const Progress& progress, Context& ctx) const;
   void adopt_membership_from_log(const Storage& storage);
   void membership_changed(Context& ctx);
   void sync_progress_with_membership(Context& ctx);

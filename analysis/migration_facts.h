@@ -1,0 +1,40 @@
+// What the migration orchestrator did, for the report: each step with its start, end and
+// outcome, the guard that fired (if one did), and whether the plan completed or rolled back.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/core/types.h"
+
+namespace cutover::analysis {
+
+struct StepRecord {
+  std::string name;
+  std::string type;       // the scenario's step type, e.g. "transfer_leadership"
+  bool rollback = false;  // a step of the rollback plan
+  models::TimePoint start{};
+  models::TimePoint end{};
+  bool ok = true;                 // false: timed out, or cut short by a guard
+  std::string detail;             // what it did or why it failed, one line
+  bool moves_leadership = false;  // a planned cutover: counts for cutover_unavailable_ms
+};
+
+struct GuardFiring {
+  std::string guard;
+  std::string step;  // the step it interrupted
+  models::TimePoint at{};
+  double value = 0;  // the metric's value when it fired
+  double limit = 0;
+};
+
+struct MigrationFacts {
+  bool planned = false;
+  std::vector<StepRecord> steps;
+  std::optional<GuardFiring> guard_fired;
+  bool completed = false;    // every step of the plan succeeded
+  bool rolled_back = false;  // the rollback plan ran (after a guard or a failed step)
+};
+
+}  // namespace cutover::analysis
