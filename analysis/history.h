@@ -170,6 +170,7 @@ struct RunFacts {
   std::vector<FailoverRecord> failovers;
   std::vector<ElectionRecord> elections;
   MigrationFacts migration;
+  TrafficMatrix traffic;  // the whole run
   std::vector<FaultWindow> faults;
   LagSeries lag;
   FinalState final_state;

@@ -59,6 +59,9 @@ std::vector<std::string> known_metric_paths(const std::vector<std::string>& regi
   paths.push_back("rto_ms");
   paths.push_back("failover_count");
   paths.push_back("cutover_unavailable_ms");
+  for (const char* traffic_class : {"replication", "client", "total"}) {
+    paths.push_back(std::string("inter_region_bytes.") + traffic_class);
+  }
   paths.push_back("election_summary.count");
   for (const char* measure : {"duration_ms", "leaderless_ms"}) {
     for (const char* stat : {"p50", "p90", "p99", "max", "mean"}) {

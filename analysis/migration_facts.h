@@ -2,6 +2,7 @@
 // outcome, the guard that fired (if one did), and whether the plan completed or rolled back.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -9,6 +10,27 @@
 #include "models/core/types.h"
 
 namespace cutover::analysis {
+
+// Bytes put on the wire between regions, by class: [from region][to region], cumulative.
+struct TrafficMatrix {
+  std::vector<std::vector<std::uint64_t>> replication;  // node to node
+  std::vector<std::vector<std::uint64_t>> client;       // client to node and back
+  void resize(std::size_t regions) {
+    replication.assign(regions, std::vector<std::uint64_t>(regions, 0));
+    client.assign(regions, std::vector<std::uint64_t>(regions, 0));
+  }
+  // What was sent between `before` and this one (both cumulative, same size).
+  TrafficMatrix minus(const TrafficMatrix& before) const {
+    TrafficMatrix delta = *this;
+    for (std::size_t a = 0; a < delta.replication.size(); ++a) {
+      for (std::size_t b = 0; b < delta.replication.size(); ++b) {
+        delta.replication[a][b] -= before.replication[a][b];
+        delta.client[a][b] -= before.client[a][b];
+      }
+    }
+    return delta;
+  }
+};
 
 struct StepRecord {
   std::string name;
@@ -19,6 +41,7 @@ struct StepRecord {
   bool ok = true;                 // false: timed out, or cut short by a guard
   std::string detail;             // what it did or why it failed, one line
   bool moves_leadership = false;  // a planned cutover: counts for cutover_unavailable_ms
+  TrafficMatrix traffic;          // sent while the step ran
 };
 
 struct GuardFiring {

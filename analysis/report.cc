@@ -181,6 +181,75 @@ void add_elections(const RunFacts& facts, json& report) {
                                 {"leaderless_ms", summarize_ms(leaderless)}};
 }
 
+std::uint64_t between_regions(const std::vector<std::vector<std::uint64_t>>& matrix) {
+  std::uint64_t total = 0;
+  for (std::size_t a = 0; a < matrix.size(); ++a) {
+    for (std::size_t b = 0; b < matrix.size(); ++b) {
+      if (a != b) total += matrix[a][b];
+    }
+  }
+  return total;
+}
+
+// Bytes sent between regions: totals by class and, per ordered pair, "from->to".
+json traffic_json(const RunFacts& facts, const TrafficMatrix& traffic) {
+  json pairs = json::object();
+  for (std::size_t a = 0; a < traffic.replication.size(); ++a) {
+    for (std::size_t b = 0; b < traffic.replication.size(); ++b) {
+      if (a == b || (traffic.replication[a][b] == 0 && traffic.client[a][b] == 0)) continue;
+      pairs[facts.regions.at(a) + "->" + facts.regions.at(b)] = {
+          {"replication", traffic.replication[a][b]}, {"client", traffic.client[a][b]}};
+    }
+  }
+  const std::uint64_t replication = between_regions(traffic.replication);
+  const std::uint64_t client = between_regions(traffic.client);
+  return {{"replication", replication},
+          {"client", client},
+          {"total", replication + client},
+          {"by_pair", std::move(pairs)}};
+}
+
+// What clients saw while one step ran: operations completed in [start, end), and the largest
+// replication lag sampled then.
+json phase_metrics(const RunFacts& facts, const StepRecord& step) {
+  json metrics = json::object();
+  for (const auto& [kind, name] : kKinds) {
+    std::vector<double> latencies;
+    std::uint64_t errors = 0;
+    std::uint64_t rejected = 0;
+    for (const Operation& op : facts.operations) {
+      if (op.kind != kind || op.completed_at < step.start || op.completed_at >= step.end) {
+        continue;
+      }
+      if (op.outcome == OpOutcome::kOk) {
+        latencies.push_back(models::to_ms(op.completed_at - op.invoked_at));
+      } else if (op.outcome == OpOutcome::kRejected) {
+        ++rejected;
+      } else {
+        ++errors;
+      }
+    }
+    std::sort(latencies.begin(), latencies.end());
+    metrics[name] = {{"ok", latencies.size()},
+                     {"errors", errors},
+                     {"rejected", rejected},
+                     {"p50_ms", number(exact_percentile(latencies, 0.50))},
+                     {"p99_ms", number(exact_percentile(latencies, 0.99))}};
+  }
+  std::optional<double> max_lag;
+  for (std::size_t i = 0; i < facts.lag.times.size(); ++i) {
+    if (facts.lag.times[i] < step.start || facts.lag.times[i] >= step.end) continue;
+    for (const auto& series : facts.lag.lag_ms) {
+      if (i < series.size() && std::isfinite(series[i])) {
+        max_lag = std::max(max_lag.value_or(0.0), series[i]);
+      }
+    }
+  }
+  metrics["max_lag_ms"] = number(max_lag);
+  metrics["inter_region_bytes"] = traffic_json(facts, step.traffic);
+  return metrics;
+}
+
 // The plan's timeline, and the write-unavailability window of each planned cutover: from the
 // start of a step that moves leadership to the first acknowledged write issued after it.
 void add_migration(const RunFacts& facts, json& report) {
@@ -215,7 +284,8 @@ void add_migration(const RunFacts& facts, json& report) {
                      {"duration_ms", number(models::to_ms(step.end - step.start))},
                      {"ok", step.ok},
                      {"detail", step.detail},
-                     {"write_unavailable_ms", cutover_ms}});
+                     {"write_unavailable_ms", cutover_ms},
+                     {"metrics", phase_metrics(facts, step)}});
   }
   json guard = nullptr;
   if (migration.guard_fired) {
@@ -478,6 +548,7 @@ json build_report(const RunFacts& facts, const std::vector<SloSpec>& slos,
   add_failovers_and_faults(facts, report);
   add_elections(facts, report);
   add_migration(facts, report);
+  report["inter_region_bytes"] = traffic_json(facts, facts.traffic);
   add_recovery(facts, report);
   add_data_loss(facts, report);
   add_consistency(facts, report);

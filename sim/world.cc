@@ -33,6 +33,7 @@ World::World(const Scenario& scenario, std::uint64_t seed, Platform platform)
                        .region = region_index(scenario.workloads[i].region)});
   }
   regions_out_.assign(regions, 0);
+  facts_.traffic.resize(regions);
   read_only_regions_.assign(regions, false);
   extra_.assign(regions, std::vector<models::Duration>(regions, models::Duration::zero()));
   facts_.scenario = scenario.name;
@@ -68,7 +69,14 @@ void World::send(Endpoint to, Packet packet) {
   packet.extra_delay =
       from_region && to_region ? extra_[*from_region][*to_region] : models::Duration::zero();
   channels_.stamp(packet.from, to, packet);
-  const auto bytes = static_cast<double>(packet_size_bytes(packet));
+  const std::uint64_t size = packet_size_bytes(packet);
+  if (from_region && to_region) {
+    const bool replication =
+        packet.from.kind == Endpoint::Kind::kNode && to.kind == Endpoint::Kind::kNode;
+    auto& matrix = replication ? facts_.traffic.replication : facts_.traffic.client;
+    matrix[*from_region][*to_region] += size;
+  }
+  const auto bytes = static_cast<double>(size);
   auto* owned = new Packet(std::move(packet));
   mailbox->put_init(owned, bytes)->detach([](void* payload) {
     delete static_cast<Packet*>(payload);

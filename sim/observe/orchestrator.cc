@@ -82,8 +82,10 @@ class Orchestrator {
                                 .rollback = rollback,
                                 .start = sim_now(),
                                 .moves_leadership = moves_leadership(step)};
+    const analysis::TrafficMatrix traffic_before = world_.facts().traffic;
     const Outcome outcome = perform(step, record.detail);
     record.end = sim_now();
+    record.traffic = world_.facts().traffic.minus(traffic_before);
     record.ok = outcome == Outcome::kDone;
     if (outcome == Outcome::kGuardFired && world_.migration().guard_fired) {
       record.detail += (record.detail.empty() ? "" : "; ") + std::string("stopped by guard ") +

@@ -63,6 +63,7 @@ TEST(Report, HasExactlyTheStableTopLevelKeys) {
                                              "failover_count",
                                              "failovers",
                                              "faults",
+                                             "inter_region_bytes",
                                              "latency_ms",
                                              "migration",
                                              "ops",
@@ -201,6 +202,46 @@ TEST(Report, RejectedWritesAreCountedApartAndNotAgainstAvailability) {
   EXPECT_EQ(report["ops"]["write"]["attempted"], 9);
   // 4 acknowledged of the 6 writes offered to the system; the 3 refused by policy do not count.
   EXPECT_DOUBLE_EQ(report["availability"]["write"].get<double>(), 0.666667);
+}
+
+// A planned cutover at 2.0 s: the step's window holds the writes completed in it, the lag
+// sampled in it, the bytes sent while it ran, and the time to the first write acknowledged
+// after it started.
+TEST(Report, MigrationStepsCarryTheirPhaseMetricsAndTheCutoverWindow) {
+  RunFacts facts = failover_run();
+  facts.regions = {"us-east-1", "eu-west-1"};
+  facts.traffic.resize(2);
+  facts.traffic.replication[0][1] = 5000;
+  facts.traffic.client[1][0] = 700;
+  facts.traffic.client[0][0] = 999;  // inside a region: not between regions
+  MigrationFacts& migration = facts.migration;
+  migration.planned = true;
+  migration.completed = true;
+  StepRecord cutover{.name = "cut over",
+                     .type = "transfer_leadership",
+                     .start = at_ms(2000),
+                     .end = at_ms(3500),
+                     .moves_leadership = true};
+  cutover.traffic.resize(2);
+  cutover.traffic.replication[0][1] = 1200;
+  migration.steps.push_back(cutover);
+  const json report = report_for(facts);
+
+  // Writes issued after 2.0 s: the first acknowledged is (2900 -> 3000 ms).
+  EXPECT_EQ(report["cutover_unavailable_ms"], 1000.0);
+  const json& step = report["migration"]["steps"][0];
+  EXPECT_EQ(step["write_unavailable_ms"], 1000.0);
+  const json& metrics = step["metrics"];
+  // Completed in [2.0 s, 3.5 s): the failed write (2105), the timed-out one (2950), one ok
+  // write of 100 ms (3000).
+  EXPECT_EQ(metrics["write"]["ok"], 1);
+  EXPECT_EQ(metrics["write"]["errors"], 2);
+  EXPECT_EQ(metrics["write"]["p99_ms"], 100.0);
+  EXPECT_EQ(metrics["max_lag_ms"], 1000.0);  // samples at 2.0 s and 3.0 s
+  EXPECT_EQ(metrics["inter_region_bytes"]["replication"], 1200);
+  EXPECT_EQ(metrics["inter_region_bytes"]["by_pair"]["us-east-1->eu-west-1"]["replication"], 1200);
+  EXPECT_EQ(report["inter_region_bytes"]["total"], 5700);
+  EXPECT_EQ(report["inter_region_bytes"]["client"], 700);
 }
 
 TEST(Report, RecordsRunIdentityAndCounts) {
