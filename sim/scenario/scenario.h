@@ -88,9 +88,27 @@ struct Protocol {
 enum class KeyDistribution { kUniform, kZipfian };
 enum class ReadTarget { kPrimary, kLocal };
 
+enum class RetryJitter { kFull, kEqual, kNone };
+
+struct RetrySettings {
+  std::uint32_t max_attempts = 1;  // 1: no retry (the default without a "retry" object)
+  double attempt_timeout_ms = 0;   // after loading: > 0
+  double initial_backoff_ms = 100;
+  double max_backoff_ms = 2000;
+  double multiplier = 2;
+  RetryJitter jitter = RetryJitter::kFull;
+};
+
+struct ClosedLoop {
+  std::uint32_t users = 1;
+  double think_time_ms = 0;  // mean of an exponential pause
+};
+
 struct Workload {
-  std::string region;     // where the clients are
-  double rate_per_s = 0;  // open-loop Poisson arrivals
+  std::string region;                     // where the clients are
+  double rate_per_s = 0;                  // open loop: Poisson arrivals
+  std::optional<ClosedLoop> closed_loop;  // closed loop instead of rate_per_s
+  RetrySettings retry;
   double write_fraction = 0.5;
   std::uint64_t key_space = 1000;
   KeyDistribution key_distribution = KeyDistribution::kUniform;

@@ -733,7 +733,18 @@ std::vector<Workload> parse_workloads(const json& doc, const Scenario& s) {
     Workload workload;
     workload.region = w.at("region").get<std::string>();
     regions.require(workload.region, at / "region");
-    workload.rate_per_s = w.at("rate_per_s").get<double>();
+    if (w.contains("rate_per_s") == w.contains("closed_loop")) {
+      fail(at, w.contains("rate_per_s")
+                   ? "rate_per_s (open loop) and closed_loop are exclusive; keep one"
+                   : "missing the load: rate_per_s (open loop) or closed_loop");
+    }
+    read_optional(w, "rate_per_s", workload.rate_per_s);
+    if (w.contains("closed_loop")) {
+      ClosedLoop loop;
+      loop.users = w["closed_loop"].at("users").get<std::uint32_t>();
+      read_optional(w["closed_loop"], "think_time_ms", loop.think_time_ms);
+      workload.closed_loop = loop;
+    }
     read_optional(w, "write_fraction", workload.write_fraction);
     read_optional(w, "key_space", workload.key_space);
     if (w.value("key_distribution", "uniform") == "zipfian") {
@@ -747,6 +758,33 @@ std::vector<Workload> parse_workloads(const json& doc, const Scenario& s) {
     // "local" on a region without replicas is fine: clients read from the nearest replica.
     if (w.value("read_from", "primary") == "local") workload.read_from = ReadTarget::kLocal;
     read_optional(w, "client_timeout_ms", workload.client_timeout_ms);
+    workload.retry.attempt_timeout_ms = workload.client_timeout_ms;
+    if (w.contains("retry")) {
+      const json& r = w["retry"];
+      RetrySettings& retry = workload.retry;
+      retry.max_attempts = 3;
+      read_optional(r, "max_attempts", retry.max_attempts);
+      retry.attempt_timeout_ms = workload.client_timeout_ms / retry.max_attempts;
+      read_optional(r, "attempt_timeout_ms", retry.attempt_timeout_ms);
+      read_optional(r, "initial_backoff_ms", retry.initial_backoff_ms);
+      read_optional(r, "max_backoff_ms", retry.max_backoff_ms);
+      read_optional(r, "multiplier", retry.multiplier);
+      const std::string jitter = r.value("jitter", "full");
+      retry.jitter = jitter == "equal"  ? RetryJitter::kEqual
+                     : jitter == "none" ? RetryJitter::kNone
+                                        : RetryJitter::kFull;
+      if (retry.attempt_timeout_ms > workload.client_timeout_ms) {
+        fail(at / "retry" / "attempt_timeout_ms",
+             "an attempt (" + num(retry.attempt_timeout_ms) +
+                 " ms) cannot outlast the whole operation (client_timeout_ms = " +
+                 num(workload.client_timeout_ms) + ")");
+      }
+      if (retry.max_backoff_ms < retry.initial_backoff_ms) {
+        fail(at / "retry" / "max_backoff_ms", "max_backoff_ms (" + num(retry.max_backoff_ms) +
+                                                  ") is below initial_backoff_ms (" +
+                                                  num(retry.initial_backoff_ms) + ")");
+      }
+    }
     workloads.push_back(std::move(workload));
   }
   return workloads;

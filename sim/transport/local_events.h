@@ -32,12 +32,16 @@ struct HeldPacket {
   std::shared_ptr<Packet> packet;
 };
 struct ClientArrival {};
-struct ClientTimeout {
+struct ClientTimeout {  // one attempt of an operation waited long enough
+  std::uint64_t sequence;
+  std::uint32_t attempt;
+};
+struct ClientRetry {  // the backoff before the next attempt is over
   std::uint64_t sequence;
 };
 
-using LocalEvent =
-    std::variant<TimerFired, DiskSynced, CpuDone, HeldPacket, ClientArrival, ClientTimeout>;
+using LocalEvent = std::variant<TimerFired, DiskSynced, CpuDone, HeldPacket, ClientArrival,
+                                ClientTimeout, ClientRetry>;
 
 class LocalEventQueue {
  public:

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "models/core/rng.h"
+#include "models/routing/retry.h"
 #include "sim/node/protocol_config.h"
 #include "sim/transport/event_loop.h"
 
@@ -73,7 +74,8 @@ class ClientLoop {
         // Without a known first leader, start at the nearest replica and follow its hint.
         primary_target_(nearest, initial_primary(world.scenario()).value_or(nearest.front())),
         local_target_(nearest, nearest.front()),
-        end_of_arrivals_(models::time_at_seconds(world.scenario().duration_s)) {
+        end_of_arrivals_(models::time_at_seconds(world.scenario().duration_s)),
+        retry_(retry_config(workload_.retry)) {
     if (workload_.key_distribution == KeyDistribution::kZipfian) {
       zipf_.emplace(workload_.key_space, workload_.zipf_exponent);
     }
@@ -81,13 +83,19 @@ class ClientLoop {
 
  public:
   void run() {
-    schedule_next_arrival();
+    if (workload_.closed_loop) {
+      for (std::uint32_t user = 0; user < workload_.closed_loop->users; ++user) {
+        schedule_next_arrival();
+      }
+    } else {
+      schedule_next_arrival();
+    }
     InOrderInbox inbox(world_.channels(), Endpoint{Endpoint::Kind::kClient, id_.value});
     run_event_loop(
         world_.client(id_).mailbox, inbox, queue_,
         [&](std::unique_ptr<Packet> packet) { on_packet(*packet); },
         [&](LocalEvent&& event) { on_event(event); },
-        [&] { return (arrivals_open_ || !in_flight_.empty()) && !world_.failure(); });
+        [&] { return (pending_arrivals_ > 0 || !in_flight_.empty()) && !world_.failure(); });
   }
 
  private:
@@ -97,28 +105,88 @@ class ClientLoop {
     NodeId target;
     bool local_read = false;
     bool redirected = false;
+    std::uint32_t attempts = 1;
+    models::TimePoint deadline{};  // the whole operation, every attempt included
+    bool retry_pending = false;    // between attempts: waiting out the backoff
   };
 
+  static models::routing::RetryConfig retry_config(const RetrySettings& settings) {
+    const models::routing::Jitter jitter =
+        settings.jitter == RetryJitter::kEqual  ? models::routing::Jitter::kEqual
+        : settings.jitter == RetryJitter::kNone ? models::routing::Jitter::kNone
+                                                : models::routing::Jitter::kFull;
+    return models::routing::RetryConfig{
+        .max_attempts = settings.max_attempts,
+        .initial_backoff = models::from_ms(settings.initial_backoff_ms),
+        .max_backoff = models::from_ms(settings.max_backoff_ms),
+        .multiplier = settings.multiplier,
+        .jitter = jitter};
+  }
+
+  // Open loop: the next Poisson arrival. Closed loop: one user's next request after its
+  // think time (called once per user at the start and after each of its operations).
   void schedule_next_arrival() {
-    const models::TimePoint next =
-        sim_now() + models::from_ms(rng_.exponential(1000.0 / workload_.rate_per_s));
-    arrivals_open_ = next < end_of_arrivals_;
-    if (arrivals_open_) queue_.push(next, ClientArrival{});
+    const double gap_ms = workload_.closed_loop
+                              ? (workload_.closed_loop->think_time_ms > 0
+                                     ? rng_.exponential(workload_.closed_loop->think_time_ms)
+                                     : 0.0)
+                              : rng_.exponential(1000.0 / workload_.rate_per_s);
+    const models::TimePoint next = sim_now() + models::from_ms(gap_ms);
+    if (next >= end_of_arrivals_) return;
+    queue_.push(next, ClientArrival{});
+    ++pending_arrivals_;
   }
 
   void on_event(const LocalEvent& event) {
     if (std::holds_alternative<ClientArrival>(event)) {
-      if (!world_.region_is_out(region_)) start_operation();
-      schedule_next_arrival();
+      --pending_arrivals_;
+      const bool started = !world_.region_is_out(region_) && start_operation();
+      // Open loop: arrivals never wait. Closed loop: the user waits for its operation, or
+      // (its region dark, its write refused) thinks and tries again.
+      if (!workload_.closed_loop || !started) schedule_next_arrival();
     } else if (const auto* timeout = std::get_if<ClientTimeout>(&event)) {
       auto it = in_flight_.find(timeout->sequence);
-      if (it == in_flight_.end()) return;
+      if (it == in_flight_.end() || it->second.attempts != timeout->attempt ||
+          it->second.retry_pending) {
+        return;  // an earlier attempt's timer
+      }
       target_of(it->second).failed(it->second.target);
-      finish(it, analysis::OpOutcome::kTimedOut, {});
+      attempt_failed(it, analysis::OpOutcome::kTimedOut, std::nullopt);
+    } else if (const auto* retry = std::get_if<ClientRetry>(&event)) {
+      auto it = in_flight_.find(retry->sequence);
+      if (it == in_flight_.end()) return;
+      InFlight& op = it->second;
+      op.retry_pending = false;
+      ++op.attempts;
+      op.redirected = false;
+      op.target = target_of(op).current();
+      send(op);
+      arm_attempt_timer(op);
     }
   }
 
-  void start_operation() {
+  // Retries with backoff while attempts and the deadline allow; the same request id (the
+  // idempotency key) on every attempt.
+  void attempt_failed(std::unordered_map<std::uint64_t, InFlight>::iterator it,
+                      analysis::OpOutcome outcome, std::optional<NodeId> answered_by) {
+    InFlight& op = it->second;
+    const std::optional<models::Duration> delay = retry_.next_delay(op.attempts, rng_);
+    if (delay && sim_now() + *delay < op.deadline) {
+      op.retry_pending = true;
+      queue_.push(sim_now() + *delay, ClientRetry{op.request.id.sequence});
+      return;
+    }
+    finish(it, outcome, {}, answered_by);
+  }
+
+  void arm_attempt_timer(const InFlight& op) {
+    const models::TimePoint at =
+        std::min(op.deadline, sim_now() + models::from_ms(workload_.retry.attempt_timeout_ms));
+    queue_.push(at, ClientTimeout{op.request.id.sequence, op.attempts});
+  }
+
+  // False when the operation ended at once (a write refused by the read-only flag).
+  bool start_operation() {
     const bool write = rng_.bernoulli(workload_.write_fraction);
     const models::Key key = zipf_ ? zipf_->sample(rng_) : rng_.uniform_below(workload_.key_space);
     InFlight op{
@@ -132,13 +200,14 @@ class ClientLoop {
     if (write && world_.writes_rejected(region_)) {
       // The read-only flag refuses the write before it leaves the application.
       record(op, analysis::OpOutcome::kRejected, {});
-      return;
+      return false;
     }
     op.target = target_of(op).current();
+    op.deadline = op.invoked_at + models::from_ms(workload_.client_timeout_ms);
     send(op);
-    queue_.push(op.invoked_at + models::from_ms(workload_.client_timeout_ms),
-                ClientTimeout{op.request.id.sequence});
+    arm_attempt_timer(op);
     in_flight_.emplace(op.request.id.sequence, op);
+    return true;
   }
 
   void on_packet(const Packet& packet) {
@@ -147,6 +216,7 @@ class ClientLoop {
     auto it = in_flight_.find(reply->id.sequence);
     if (it == in_flight_.end()) return;  // answered after its timeout: outcome already recorded
     InFlight& op = it->second;
+    if (reply->status != models::ReplyStatus::kOk && op.retry_pending) return;  // already failed
     switch (reply->status) {
       case models::ReplyStatus::kOk:
         finish(it, analysis::OpOutcome::kOk, reply->version, NodeId(packet.from.id));
@@ -164,7 +234,7 @@ class ClientLoop {
         break;
     }
     target_of(op).failed(op.target);
-    finish(it, analysis::OpOutcome::kFailed, {}, NodeId(packet.from.id));
+    attempt_failed(it, analysis::OpOutcome::kFailed, NodeId(packet.from.id));
   }
 
   Target& target_of(const InFlight& op) { return op.local_read ? local_target_ : primary_target_; }
@@ -178,6 +248,7 @@ class ClientLoop {
               models::Version version, std::optional<NodeId> answered_by = std::nullopt) {
     record(it->second, outcome, version, answered_by);
     in_flight_.erase(it);
+    if (workload_.closed_loop) schedule_next_arrival();  // the user thinks, then goes on
   }
 
   // Each operation is its own session: a workload is a population of users issuing one request
@@ -212,7 +283,8 @@ class ClientLoop {
   LocalEventQueue queue_;
   std::unordered_map<std::uint64_t, InFlight> in_flight_;  // lookup only, never iterated
   std::uint64_t next_sequence_ = 0;
-  bool arrivals_open_ = true;
+  std::uint64_t pending_arrivals_ = 0;
+  models::routing::RetryPolicy retry_;
 };
 
 }  // namespace

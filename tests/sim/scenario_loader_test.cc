@@ -864,3 +864,43 @@ TEST(ScenarioLoaderTest, MigrationPlanMistakesAreRefused) {
 
 }  // namespace
 }  // namespace cutover::sim
+
+// --- Clients: closed loop and retries ----------------------------------------------------------
+
+namespace cutover::sim {
+namespace {
+
+TEST(ScenarioLoaderTest, ClosedLoopAndRetriesParse) {
+  json doc = base_scenario();
+  doc["workload"][0] = json::parse(R"({"region": "us-east-1",
+    "closed_loop": {"users": 30, "think_time_ms": 20}, "client_timeout_ms": 3000,
+    "retry": {"max_attempts": 4, "initial_backoff_ms": 50, "jitter": "equal"}})");
+  const Workload w = load_ok(doc).workloads[0];
+  ASSERT_TRUE(w.closed_loop.has_value());
+  EXPECT_EQ(w.closed_loop->users, 30u);
+  EXPECT_EQ(w.closed_loop->think_time_ms, 20);
+  EXPECT_EQ(w.retry.max_attempts, 4u);
+  EXPECT_EQ(w.retry.attempt_timeout_ms, 750) << "default: the timeout split over the attempts";
+  EXPECT_EQ(w.retry.initial_backoff_ms, 50);
+  EXPECT_EQ(w.retry.jitter, RetryJitter::kEqual);
+  // Without a retry object: one attempt that may take the whole timeout.
+  const Workload plain = load_ok(base_scenario()).workloads[0];
+  EXPECT_EQ(plain.retry.max_attempts, 1u);
+  EXPECT_EQ(plain.retry.attempt_timeout_ms, plain.client_timeout_ms);
+}
+
+TEST(ScenarioLoaderTest, WorkloadLoadAndRetryMistakesAreRefused) {
+  EXPECT_TRUE(FailsAt(with(base_scenario(), "/workload/0/closed_loop", {{"users", 3}}),
+                      "/workload/0", "exclusive; keep one"));
+  EXPECT_TRUE(FailsAt(without(base_scenario(), "/workload/0/rate_per_s"), "/workload/0",
+                      "missing the load"));
+  EXPECT_TRUE(FailsAt(with(base_scenario(), "/workload/0/retry", {{"attempt_timeout_ms", 5000}}),
+                      "/workload/0/retry/attempt_timeout_ms",
+                      "cannot outlast the whole operation"));
+  EXPECT_TRUE(FailsAt(with(base_scenario(), "/workload/0/retry",
+                           {{"initial_backoff_ms", 500}, {"max_backoff_ms", 100}}),
+                      "/workload/0/retry/max_backoff_ms", "is below initial_backoff_ms"));
+}
+
+}  // namespace
+}  // namespace cutover::sim
