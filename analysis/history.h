@@ -157,6 +157,20 @@ struct ReplicaState {
   std::vector<AppliedWrite> applied_writes;
 };
 
+// Clients reaching the primary through DNS: the record's changes, and per workload the
+// requests sent to a node the record no longer named (a stale cache).
+struct DnsUpdate {
+  TimePoint at{};
+  NodeId target;
+};
+struct DnsRouting {
+  std::uint32_t workload = 0;  // index in the scenario's workload list
+  double ttl_s = 0;
+  std::uint64_t requests = 0;
+  std::uint64_t stale_requests = 0;
+  std::optional<TimePoint> last_stale_at;
+};
+
 struct RunFacts {
   std::string scenario;
   std::uint64_t seed = 0;
@@ -171,6 +185,8 @@ struct RunFacts {
   std::vector<ElectionRecord> elections;
   MigrationFacts migration;
   TrafficMatrix traffic;  // the whole run
+  std::vector<DnsUpdate> dns_updates;
+  std::vector<DnsRouting> dns_routing;
   std::vector<FaultWindow> faults;
   LagSeries lag;
   FinalState final_state;

@@ -250,6 +250,26 @@ json phase_metrics(const RunFacts& facts, const StepRecord& step) {
   return metrics;
 }
 
+// Clients behind DNS: when the record moved, and how long stale caches kept sending requests
+// to the node it no longer named.
+void add_dns(const RunFacts& facts, json& report) {
+  json updates = json::array();
+  for (const DnsUpdate& update : facts.dns_updates) {
+    updates.push_back(
+        {{"time_s", seconds(update.at)}, {"target", replica_name(facts, update.target)}});
+  }
+  json workloads = json::array();
+  for (const DnsRouting& routing : facts.dns_routing) {
+    workloads.push_back({{"workload", routing.workload},
+                         {"ttl_s", routing.ttl_s},
+                         {"requests", routing.requests},
+                         {"stale_requests", routing.stale_requests},
+                         {"last_stale_s", routing.last_stale_at ? seconds(*routing.last_stale_at)
+                                                                : json(nullptr)}});
+  }
+  report["dns"] = {{"updates", std::move(updates)}, {"workloads", std::move(workloads)}};
+}
+
 // The plan's timeline, and the write-unavailability window of each planned cutover: from the
 // start of a step that moves leadership to the first acknowledged write issued after it.
 void add_migration(const RunFacts& facts, json& report) {
@@ -549,6 +569,7 @@ json build_report(const RunFacts& facts, const std::vector<SloSpec>& slos,
   add_elections(facts, report);
   add_migration(facts, report);
   report["inter_region_bytes"] = traffic_json(facts, facts.traffic);
+  add_dns(facts, report);
   add_recovery(facts, report);
   add_data_loss(facts, report);
   add_consistency(facts, report);

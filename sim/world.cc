@@ -14,7 +14,11 @@ World::World(const Scenario& scenario, std::uint64_t seed, Platform platform)
       seed_(seed),
       platform_(std::move(platform)),
       root_rng_(seed),
-      channels_(platform_.node_hosts.size(), scenario.workloads.size()) {
+      channels_(platform_.node_hosts.size(), scenario.workloads.size()),
+      // Until a primary takes office the name points at replica 0.
+      dns_zone_(models::routing::Endpoint{models::routing::RegionId(platform_.node_region.at(0)),
+                                          models::NodeId(0)},
+                models::TimePoint{}) {
   const std::vector<std::string> names = replica_names(scenario.topology);
   for (std::size_t i = 0; i < names.size(); ++i) {
     auto runtime = std::make_unique<NodeRuntime>();
@@ -155,6 +159,10 @@ void World::record_trace(models::NodeId node, const models::TraceEvent& event,
     }
   }
   const bool first_primary = primary_of_epoch_.empty();
+  // The failover automation points the DNS name at the new primary.
+  dns_zone_.set_target(
+      models::routing::Endpoint{models::routing::RegionId(nodes_[node.value]->region), node}, at);
+  facts_.dns_updates.push_back(analysis::DnsUpdate{.at = at, .target = node});
   primary_of_epoch_.emplace_back(event.epoch, node);
   leader_ = node;
   leader_lost_at_.reset();

@@ -15,6 +15,7 @@
 #include "models/core/rng.h"
 #include "models/core/storage.h"
 #include "models/replication/protocol.h"
+#include "models/routing/dns.h"
 #include "sim/platform/platform_builder.h"
 #include "sim/scenario/scenario.h"
 #include "sim/transport/channels.h"
@@ -85,6 +86,9 @@ class World {
   }
   analysis::MigrationFacts& migration() { return facts_.migration; }
 
+  // The DNS name of the primary: points at the primary, moved when a new one takes office.
+  const models::routing::DnsZone& dns_zone() const { return dns_zone_; }
+
   // Region outages, for the region's clients (ref-counted: outages may overlap).
   void set_region_out(std::uint32_t region, bool out) { regions_out_.at(region) += out ? 1 : -1; }
   bool region_is_out(std::uint32_t region) const { return regions_out_.at(region) > 0; }
@@ -111,6 +115,7 @@ class World {
   std::vector<std::vector<models::Duration>> extra_;
   Channels channels_;
   std::vector<int> regions_out_;
+  models::routing::DnsZone dns_zone_;
   bool read_only_global_ = false;
   std::vector<bool> read_only_regions_;
   analysis::RunFacts facts_;

@@ -104,8 +104,15 @@ struct ClosedLoop {
   double think_time_ms = 0;  // mean of an exponential pause
 };
 
+// Clients that reach the primary through a DNS name with a TTL (see the schema).
+struct DnsSettings {
+  double ttl_s = 60;
+  std::uint32_t clients = 1000;
+};
+
 struct Workload {
-  std::string region;                     // where the clients are
+  std::string region;  // where the clients are
+  std::optional<DnsSettings> dns;
   double rate_per_s = 0;                  // open loop: Poisson arrivals
   std::optional<ClosedLoop> closed_loop;  // closed loop instead of rate_per_s
   RetrySettings retry;

@@ -758,6 +758,12 @@ std::vector<Workload> parse_workloads(const json& doc, const Scenario& s) {
     // "local" on a region without replicas is fine: clients read from the nearest replica.
     if (w.value("read_from", "primary") == "local") workload.read_from = ReadTarget::kLocal;
     read_optional(w, "client_timeout_ms", workload.client_timeout_ms);
+    if (w.contains("dns")) {
+      DnsSettings dns;
+      dns.ttl_s = w["dns"].at("ttl_s").get<double>();
+      read_optional(w["dns"], "clients", dns.clients);
+      workload.dns = dns;
+    }
     workload.retry.attempt_timeout_ms = workload.client_timeout_ms;
     if (w.contains("retry")) {
       const json& r = w["retry"];

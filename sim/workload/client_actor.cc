@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "models/core/rng.h"
+#include "models/routing/dns.h"
 #include "models/routing/retry.h"
 #include "sim/node/protocol_config.h"
 #include "sim/transport/event_loop.h"
@@ -76,6 +77,17 @@ class ClientLoop {
         local_target_(nearest, nearest.front()),
         end_of_arrivals_(models::time_at_seconds(world.scenario().duration_s)),
         retry_(retry_config(workload_.retry)) {
+    if (workload_.dns) {
+      dns_.emplace(
+          models::routing::DnsResolverConfig{.client_region = models::routing::RegionId(region_),
+                                             .clients = workload_.dns->clients,
+                                             .ttl = models::from_ms(workload_.dns->ttl_s * 1000),
+                                             .cache_fill = models::routing::CacheFill::kStaggered},
+          world_.dns_zone(), sim_now(), rng_);
+      dns_routing_index_ = world_.facts().dns_routing.size();
+      world_.facts().dns_routing.push_back(
+          analysis::DnsRouting{.workload = id_.value, .ttl_s = workload_.dns->ttl_s});
+    }
     if (workload_.key_distribution == KeyDistribution::kZipfian) {
       zipf_.emplace(workload_.key_space, workload_.zipf_exponent);
     }
@@ -106,6 +118,7 @@ class ClientLoop {
     bool local_read = false;
     bool redirected = false;
     std::uint32_t attempts = 1;
+    std::uint32_t dns_client = 0;  // behind DNS: which client's cache it uses
     models::TimePoint deadline{};  // the whole operation, every attempt included
     bool retry_pending = false;    // between attempts: waiting out the backoff
   };
@@ -159,7 +172,7 @@ class ClientLoop {
       op.retry_pending = false;
       ++op.attempts;
       op.redirected = false;
-      op.target = target_of(op).current();
+      op.target = choose_target(op);
       send(op);
       arm_attempt_timer(op);
     }
@@ -202,7 +215,8 @@ class ClientLoop {
       record(op, analysis::OpOutcome::kRejected, {});
       return false;
     }
-    op.target = target_of(op).current();
+    if (dns_) op.dns_client = static_cast<std::uint32_t>(rng_.uniform_below(dns_->clients()));
+    op.target = choose_target(op);
     op.deadline = op.invoked_at + models::from_ms(workload_.client_timeout_ms);
     send(op);
     arm_attempt_timer(op);
@@ -222,7 +236,9 @@ class ClientLoop {
         finish(it, analysis::OpOutcome::kOk, reply->version, NodeId(packet.from.id));
         return;
       case models::ReplyStatus::kNotPrimary:
-        if (reply->primary_hint && !op.redirected) {
+        // Behind a DNS name the client talks to whatever the name resolves to; it cannot
+        // follow a replica's hint.
+        if (reply->primary_hint && !op.redirected && !uses_dns(op)) {
           op.redirected = true;
           op.target = *reply->primary_hint;
           target_of(op).move_to(op.target);
@@ -238,6 +254,24 @@ class ClientLoop {
   }
 
   Target& target_of(const InFlight& op) { return op.local_read ? local_target_ : primary_target_; }
+
+  bool uses_dns(const InFlight& op) const { return dns_ && !op.local_read; }
+
+  // Where this attempt goes: behind DNS, the node the client's cached answer names (counting
+  // requests sent to a node the record no longer names); otherwise the current candidate.
+  NodeId choose_target(const InFlight& op) {
+    if (!uses_dns(op)) return target_of(op).current();
+    const models::routing::DnsZone& zone = world_.dns_zone();
+    const models::routing::RegionId region(region_);
+    const models::routing::DnsAnswer answer = dns_->resolve(op.dns_client, zone, sim_now());
+    analysis::DnsRouting& routing = world_.facts().dns_routing.at(dns_routing_index_);
+    ++routing.requests;
+    if (answer.target != zone.record_for(region).target) {
+      ++routing.stale_requests;
+      routing.last_stale_at = sim_now();
+    }
+    return answer.target.node;
+  }
 
   void send(const InFlight& op) {
     world_.send(world_.node(op.target).endpoint(),
@@ -285,6 +319,8 @@ class ClientLoop {
   std::uint64_t next_sequence_ = 0;
   std::uint64_t pending_arrivals_ = 0;
   models::routing::RetryPolicy retry_;
+  std::optional<models::routing::DnsResolver> dns_;
+  std::size_t dns_routing_index_ = 0;
 };
 
 }  // namespace

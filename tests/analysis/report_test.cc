@@ -58,6 +58,7 @@ TEST(Report, HasExactlyTheStableTopLevelKeys) {
                                              "consistency",
                                              "cutover_unavailable_ms",
                                              "data_loss",
+                                             "dns",
                                              "election_summary",
                                              "elections",
                                              "failover_count",

@@ -883,6 +883,12 @@ TEST(ScenarioLoaderTest, ClosedLoopAndRetriesParse) {
   EXPECT_EQ(w.retry.attempt_timeout_ms, 750) << "default: the timeout split over the attempts";
   EXPECT_EQ(w.retry.initial_backoff_ms, 50);
   EXPECT_EQ(w.retry.jitter, RetryJitter::kEqual);
+  EXPECT_FALSE(w.dns.has_value());
+  doc["workload"][0]["dns"] = {{"ttl_s", 30}};
+  const Workload behind_dns = load_ok(doc).workloads[0];
+  ASSERT_TRUE(behind_dns.dns.has_value());
+  EXPECT_EQ(behind_dns.dns->ttl_s, 30);
+  EXPECT_EQ(behind_dns.dns->clients, 1000u) << "the documented default";
   // Without a retry object: one attempt that may take the whole timeout.
   const Workload plain = load_ok(base_scenario()).workloads[0];
   EXPECT_EQ(plain.retry.max_attempts, 1u);

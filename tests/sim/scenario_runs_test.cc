@@ -598,6 +598,33 @@ TEST(ScenarioRuns, RetriesRideOutALeaderCrashWithoutApplyingAnyWriteTwice) {
   }
 }
 
+// Clients behind a DNS name with a TTL keep sending to the old primary after a failover until
+// their cached answer expires: the last such request comes about one TTL after the record
+// moved (caches refill at random moments, so the latest one filled just before the move).
+TEST(ScenarioRuns, AfterAFailoverStaleDnsCachesKeepSendingToTheOldPrimaryForAboutTheTtl) {
+  for (const double ttl_s : {4.0, 12.0}) {
+    json scenario = three_region_scenario("semi_sync");
+    scenario["duration_s"] = 22;
+    scenario["protocol"]["failover"]["failover_timeout_ms"] = 1000;
+    scenario["workload"] = json::parse(R"([
+      {"region": "b", "rate_per_s": 1000, "write_fraction": 1.0, "key_space": 1000,
+       "read_from": "primary", "client_timeout_ms": 300, "dns": {"ttl_s": 1, "clients": 500}}
+    ])");
+    scenario["workload"][0]["dns"]["ttl_s"] = ttl_s;
+    scenario["faults"] = json::parse(R"([{"type": "region_outage", "region": "a", "at_s": 3}])");
+    const ScenarioRun run = run_scenario(scenario);
+    ASSERT_TRUE(ran(run));
+    const json& dns = run.report.at("dns");
+    ASSERT_EQ(dns.at("updates").size(), 2u) << dns.dump();  // the first primary, the failover
+    const double moved_s = dns.at("updates")[1].at("time_s").get<double>();
+    const json& routing = dns.at("workloads")[0];
+    ASSERT_TRUE(routing.at("last_stale_s").is_number()) << dns.dump();
+    const double stale_for = routing.at("last_stale_s").get<double>() - moved_s;
+    EXPECT_GT(stale_for, 0.9 * ttl_s) << "TTL " << ttl_s << ": " << dns.dump();
+    EXPECT_LE(stale_for, ttl_s + 1e-3) << "TTL " << ttl_s << ": " << dns.dump();
+  }
+}
+
 // --- Migration -------------------------------------------------------------------------------
 
 const json& step_named(const ScenarioRun& run, const std::string& name) {
