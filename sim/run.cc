@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "sim/node/node_actor.h"
+#include "sim/observe/health_checks.h"
 #include "sim/observe/observer.h"
 #include "sim/observe/orchestrator.h"
 #include "sim/platform/platform_builder.h"
@@ -34,6 +35,9 @@ void start_actors(World& world, const RunOptions& options, double end_s) {
                        [&world, id] { run_clients(world, id); });
   }
   sg4::Actor::create("faults", platform.observer_host, [&world] { run_fault_controller(world); });
+  if (world.scenario().load_balancer) {
+    sg4::Actor::create("health", platform.observer_host, [&world] { run_health_checks(world); });
+  }
   if (world.scenario().migration) {
     sg4::Actor::create("orchestrator", platform.observer_host,
                        [&world] { run_orchestrator(world); });

@@ -1,5 +1,6 @@
 #include "sim/world.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -40,6 +41,28 @@ World::World(const Scenario& scenario, std::uint64_t seed, Platform platform)
   facts_.traffic.resize(regions);
   read_only_regions_.assign(regions, false);
   extra_.assign(regions, std::vector<models::Duration>(regions, models::Duration::zero()));
+  if (scenario.load_balancer) {
+    // Backends are the cluster's members: a Raft replica outside the cluster joins the load
+    // balancer when the migration adds it.
+    std::vector<std::string> outside;
+    if (scenario.protocol.type == ProtocolType::kRaft) {
+      for (const std::string& name : names) {
+        const auto& raft = scenario.protocol.raft;
+        if (std::find(raft.voters.begin(), raft.voters.end(), name) == raft.voters.end() &&
+            std::find(raft.learners.begin(), raft.learners.end(), name) == raft.learners.end()) {
+          outside.push_back(name);
+        }
+      }
+    }
+    std::vector<models::routing::Endpoint> backends;
+    for (const auto& node : nodes_) {
+      if (std::find(outside.begin(), outside.end(), node->name) != outside.end()) continue;
+      backends.push_back(
+          models::routing::Endpoint{models::routing::RegionId(node->region), node->id});
+    }
+    load_balancer_.emplace(std::move(backends), region_weights(scenario.load_balancer->weights),
+                           models::TimePoint{});
+  }
   facts_.scenario = scenario.name;
   facts_.seed = seed;
   facts_.replicas = names;
@@ -116,6 +139,15 @@ void World::reset_channels_to(models::NodeId node) {
 void World::reset_channels_from(models::NodeId node) {
   const std::size_t from = channels_.index(nodes_.at(node.value)->endpoint());
   for (std::size_t to = 0; to < channels_.endpoint_count(); ++to) channels_.reset(from, to);
+}
+
+models::routing::RegionWeights World::region_weights(
+    const std::map<std::string, double>& weights) const {
+  models::routing::RegionWeights by_region;
+  for (const auto& [name, weight] : weights) {
+    by_region[models::routing::RegionId(region_index(name))] = weight;
+  }
+  return by_region;
 }
 
 void World::set_read_only(std::optional<std::uint32_t> region, bool on) {

@@ -16,6 +16,7 @@
 #include "models/core/storage.h"
 #include "models/replication/protocol.h"
 #include "models/routing/dns.h"
+#include "models/routing/load_balancer.h"
 #include "sim/platform/platform_builder.h"
 #include "sim/scenario/scenario.h"
 #include "sim/transport/channels.h"
@@ -89,6 +90,12 @@ class World {
   // The DNS name of the primary: points at the primary, moved when a new one takes office.
   const models::routing::DnsZone& dns_zone() const { return dns_zone_; }
 
+  // The load balancer in front of the replicas, when the scenario has one.
+  models::routing::RegionWeights region_weights(const std::map<std::string, double>& weights) const;
+  models::routing::LoadBalancer* load_balancer() {
+    return load_balancer_ ? &*load_balancer_ : nullptr;
+  }
+
   // Region outages, for the region's clients (ref-counted: outages may overlap).
   void set_region_out(std::uint32_t region, bool out) { regions_out_.at(region) += out ? 1 : -1; }
   bool region_is_out(std::uint32_t region) const { return regions_out_.at(region) > 0; }
@@ -116,6 +123,7 @@ class World {
   Channels channels_;
   std::vector<int> regions_out_;
   models::routing::DnsZone dns_zone_;
+  std::optional<models::routing::LoadBalancer> load_balancer_;
   bool read_only_global_ = false;
   std::vector<bool> read_only_regions_;
   analysis::RunFacts facts_;

@@ -58,6 +58,7 @@ class LoadBalancer {
   // REQUIRES: the node is not a backend yet (add), is one (remove).
   void add_backend(Endpoint backend);
   void remove_backend(NodeId node);
+  bool has_backend(NodeId node) const { return backends_.contains(node); }
   // REQUIRES: `node` is a backend.
   void set_healthy(NodeId node, bool healthy);
   bool is_healthy(NodeId node) const;

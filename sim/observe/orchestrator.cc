@@ -35,6 +35,8 @@ const char* type_name(StepType type) {
       return "transfer_leadership";
     case StepType::kRemoveReplicas:
       return "remove_replicas";
+    case StepType::kShiftTraffic:
+      return "shift_traffic";
     case StepType::kWait:
       return "wait";
   }
@@ -131,6 +133,8 @@ class Orchestrator {
                                                                       : move_primary(step, detail);
       case StepType::kRemoveReplicas:
         return remove_replicas(step, detail);
+      case StepType::kShiftTraffic:
+        return shift_traffic(step, detail);
     }
     return Outcome::kDone;
   }
@@ -263,6 +267,11 @@ class Orchestrator {
             [&] { return settled_with(id, &models::Membership::is_voter, true); }, deadline);
         if (promoted != Outcome::kDone) return promoted;
       }
+      if (models::routing::LoadBalancer* balancer = world_.load_balancer()) {
+        const NodeRuntime& joining = world_.node(id);
+        balancer->add_backend(
+            models::routing::Endpoint{models::routing::RegionId(joining.region), joining.id});
+      }
       detail += (detail.empty() ? "added " : ", ") + world_.node(id).name;
     }
     detail += step.as_learner ? " as learners" : " as voters";
@@ -369,10 +378,27 @@ class Orchestrator {
           models::RemoveNode{id},
           [&] { return settled_with(id, &models::Membership::is_member, false); }, deadline);
       if (removed != Outcome::kDone) return removed;
+      if (models::routing::LoadBalancer* balancer = world_.load_balancer()) {
+        balancer->remove_backend(id);
+      }
       detail += (detail.empty() ? "removed " : ", ") + world_.node(id).name;
     }
     if (detail.empty()) detail = "no member in " + step.region;
     return Outcome::kDone;
+  }
+
+  // --- traffic ------------------------------------------------------------------------------
+
+  // The load balancer's weights move linearly to the target; the step lasts as long as the
+  // shift, so guards watch it while traffic moves.
+  Outcome shift_traffic(const MigrationStep& step, std::string& detail) {
+    models::routing::LoadBalancer* balancer = world_.load_balancer();
+    balancer->set_weights(world_.region_weights(step.weights), sim_now(),
+                          models::from_ms(step.over_s * 1000));
+    for (const auto& [region, weight] : step.weights) {
+      detail += (detail.empty() ? "weights " : ", ") + region + " " + format_ms(weight);
+    }
+    return step.over_s > 0 ? pause(step.over_s) : Outcome::kDone;
   }
 
   // --- guards -------------------------------------------------------------------------------

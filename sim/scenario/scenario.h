@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <variant>
@@ -149,6 +150,18 @@ struct Fault {
   std::variant<RegionOutage, Partition, LinkLatency, NodeCrash> what;
 };
 
+// A health-aware load balancer in front of the replicas (see the schema).
+struct HealthCheckSettings {
+  double interval_ms = 1000;
+  double timeout_ms = 500;
+  std::uint32_t unhealthy_threshold = 2;
+  std::uint32_t healthy_threshold = 2;
+};
+struct LoadBalancerSettings {
+  std::map<std::string, double> weights;  // region -> weight; absent regions weigh 0
+  HealthCheckSettings health_check;
+};
+
 // --- migration plan ---------------------------------------------------------------------------
 
 enum class StepType {
@@ -158,20 +171,23 @@ enum class StepType {
   kPromote,             // Raft: learners in the region become voters; primary-backup: promote
   kTransferLeadership,  // Raft: hand leadership to the region; primary-backup: promote
   kRemoveReplicas,      // Raft: remove the region's members, one at a time
+  kShiftTraffic,        // the load balancer's weights move to `weights` over over_s
   kWait,                // pause for duration_s
 };
 
 struct MigrationStep {
   std::string name;  // defaults to "<index> <type>"
   StepType type = StepType::kWait;
-  std::string region;                  // every type but kWait (kSetReadOnly: empty = global)
-  std::optional<std::uint32_t> count;  // kAddReplicas: how many spares (default all)
-  bool as_learner = true;              // kAddReplicas
-  bool read_only = true;               // kSetReadOnly: on or off
-  double lag_below_ms = 0;             // kWaitUntil
-  double for_s = 0;                    // kWaitUntil: how long the lag must stay below
-  double timeout_s = 60;               // steps that wait: the plan fails after this long
-  double duration_s = 0;               // kWait
+  std::string region;                     // every type but kWait (kSetReadOnly: empty = global)
+  std::optional<std::uint32_t> count;     // kAddReplicas: how many spares (default all)
+  bool as_learner = true;                 // kAddReplicas
+  bool read_only = true;                  // kSetReadOnly: on or off
+  double lag_below_ms = 0;                // kWaitUntil
+  double for_s = 0;                       // kWaitUntil: how long the lag must stay below
+  double timeout_s = 60;                  // steps that wait: the plan fails after this long
+  double duration_s = 0;                  // kWait
+  std::map<std::string, double> weights;  // kShiftTraffic: region -> weight
+  double over_s = 0;                      // kShiftTraffic
 };
 
 enum class GuardMetric { kWriteP99Ms, kWriteErrorRate, kMaxLagMs, kWriteUnavailableMs };
@@ -215,6 +231,7 @@ struct Scenario {
   NodeResources node;
   Protocol protocol;
   std::vector<Workload> workloads;
+  std::optional<LoadBalancerSettings> load_balancer;
   std::vector<Fault> faults;
   std::optional<Migration> migration;
   std::vector<Slo> slos;

@@ -859,6 +859,41 @@ std::vector<Fault> parse_faults(const json& doc, const Scenario& s) {
   return faults;
 }
 
+// Region -> weight, every region known and at least one weight positive.
+std::map<std::string, double> parse_weights(const json& object, const Pointer& at,
+                                            const Scenario& s) {
+  const RegionIndex regions(s.topology.regions);
+  std::map<std::string, double> weights;
+  double total = 0;
+  for (const auto& [region, weight] : object.items()) {
+    regions.require(region, at / region);
+    weights[region] = weight.get<double>();
+    total += weights[region];
+  }
+  if (total <= 0) fail(at, "no region has a positive weight: no request could enter");
+  return weights;
+}
+
+std::optional<LoadBalancerSettings> parse_load_balancer(const json& doc, const Scenario& s) {
+  if (!doc.contains("load_balancer")) return std::nullopt;
+  const json& lb = doc.at("load_balancer");
+  const Pointer at = kRoot / "load_balancer";
+  LoadBalancerSettings settings;
+  settings.weights = parse_weights(lb.at("weights"), at / "weights", s);
+  const json health = lb.value("health_check", json::object());
+  read_optional(health, "interval_ms", settings.health_check.interval_ms);
+  read_optional(health, "timeout_ms", settings.health_check.timeout_ms);
+  read_optional(health, "unhealthy_threshold", settings.health_check.unhealthy_threshold);
+  read_optional(health, "healthy_threshold", settings.health_check.healthy_threshold);
+  if (settings.health_check.timeout_ms >= settings.health_check.interval_ms) {
+    fail(at / "health_check" / "timeout_ms",
+         "a probe's timeout (" + num(settings.health_check.timeout_ms) +
+             " ms) must be shorter than the interval between probes (" +
+             num(settings.health_check.interval_ms) + " ms)");
+  }
+  return settings;
+}
+
 StepType step_type(const std::string& name) {
   if (name == "add_replicas") return StepType::kAddReplicas;
   if (name == "wait_until") return StepType::kWaitUntil;
@@ -866,6 +901,7 @@ StepType step_type(const std::string& name) {
   if (name == "promote") return StepType::kPromote;
   if (name == "transfer_leadership") return StepType::kTransferLeadership;
   if (name == "remove_replicas") return StepType::kRemoveReplicas;
+  if (name == "shift_traffic") return StepType::kShiftTraffic;
   return StepType::kWait;  // the schema allows nothing else
 }
 
@@ -891,6 +927,13 @@ std::vector<MigrationStep> parse_steps(const json& list, const Pointer& at, cons
     read_optional(j, "for_s", step.for_s);
     read_optional(j, "timeout_s", step.timeout_s);
     read_optional(j, "duration_s", step.duration_s);
+    if (step.type == StepType::kShiftTraffic) {
+      step.weights = parse_weights(j.at("weights"), step_at / "weights", s);
+      read_optional(j, "over_s", step.over_s);
+      if (!s.load_balancer) {
+        fail(step_at / "type", "shift_traffic needs a load_balancer in the scenario");
+      }
+    }
     const bool membership_step =
         step.type == StepType::kAddReplicas || step.type == StepType::kRemoveReplicas;
     if (membership_step && !raft) {
@@ -1023,6 +1066,7 @@ Scenario build_scenario(const json& doc, const std::string& file_label) {
   s.protocol = parse_protocol(doc, s);
   s.workloads = parse_workloads(doc, s);
   s.faults = parse_faults(doc, s);
+  s.load_balancer = parse_load_balancer(doc, s);
   s.migration = parse_migration(doc, s);
   s.slos = parse_slos(doc, s);
   return s;

@@ -119,6 +119,7 @@ class ClientLoop {
     bool redirected = false;
     std::uint32_t attempts = 1;
     std::uint32_t dns_client = 0;  // behind DNS: which client's cache it uses
+    std::optional<NodeId> entry;   // behind the load balancer: the replica it entered through
     models::TimePoint deadline{};  // the whole operation, every attempt included
     bool retry_pending = false;    // between attempts: waiting out the backoff
   };
@@ -172,6 +173,10 @@ class ClientLoop {
       op.retry_pending = false;
       ++op.attempts;
       op.redirected = false;
+      if (!enter_through_load_balancer(op)) {
+        finish(it, analysis::OpOutcome::kFailed, {});
+        return;
+      }
       op.target = choose_target(op);
       send(op);
       arm_attempt_timer(op);
@@ -216,6 +221,10 @@ class ClientLoop {
       return false;
     }
     if (dns_) op.dns_client = static_cast<std::uint32_t>(rng_.uniform_below(dns_->clients()));
+    if (!enter_through_load_balancer(op)) {
+      record(op, analysis::OpOutcome::kFailed, {});  // no healthy replica: fail closed
+      return false;
+    }
     op.target = choose_target(op);
     op.deadline = op.invoked_at + models::from_ms(workload_.client_timeout_ms);
     send(op);
@@ -257,9 +266,22 @@ class ClientLoop {
 
   bool uses_dns(const InFlight& op) const { return dns_ && !op.local_read; }
 
+  // Behind a load balancer every attempt enters through the replica it picks (by region weight,
+  // healthy only); writes are then redirected from there to the primary. False when no replica
+  // is healthy.
+  bool enter_through_load_balancer(InFlight& op) {
+    models::routing::LoadBalancer* balancer = world_.load_balancer();
+    if (balancer == nullptr) return true;
+    const std::optional<models::routing::Endpoint> entry = balancer->pick(sim_now(), rng_);
+    if (!entry) return false;
+    op.entry = entry->node;
+    return true;
+  }
+
   // Where this attempt goes: behind DNS, the node the client's cached answer names (counting
   // requests sent to a node the record no longer names); otherwise the current candidate.
   NodeId choose_target(const InFlight& op) {
+    if (op.entry) return *op.entry;
     if (!uses_dns(op)) return target_of(op).current();
     const models::routing::DnsZone& zone = world_.dns_zone();
     const models::routing::RegionId region(region_);

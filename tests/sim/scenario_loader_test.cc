@@ -910,3 +910,45 @@ TEST(ScenarioLoaderTest, WorkloadLoadAndRetryMistakesAreRefused) {
 
 }  // namespace
 }  // namespace cutover::sim
+
+// --- Load balancer and traffic shifts -----------------------------------------------------------
+
+namespace cutover::sim {
+namespace {
+
+TEST(ScenarioLoaderTest, LoadBalancerAndTrafficShiftParse) {
+  json doc = migration_scenario();
+  doc["load_balancer"] = json::parse(
+      R"({"weights": {"us-east-1": 3, "us-west-2": 1}, "health_check": {"interval_ms": 200,
+          "timeout_ms": 100, "unhealthy_threshold": 3}})");
+  doc["migration"]["steps"].push_back(
+      json::parse(R"({"type": "shift_traffic", "weights": {"us-west-2": 1}, "over_s": 30})"));
+  const Scenario s = load_ok(doc);
+  ASSERT_TRUE(s.load_balancer.has_value());
+  EXPECT_EQ(s.load_balancer->weights.at("us-east-1"), 3);
+  EXPECT_EQ(s.load_balancer->health_check.interval_ms, 200);
+  EXPECT_EQ(s.load_balancer->health_check.unhealthy_threshold, 3u);
+  EXPECT_EQ(s.load_balancer->health_check.healthy_threshold, 2u) << "the documented default";
+  const MigrationStep& shift = s.migration->steps.back();
+  EXPECT_EQ(shift.type, StepType::kShiftTraffic);
+  EXPECT_EQ(shift.weights.at("us-west-2"), 1);
+  EXPECT_EQ(shift.over_s, 30);
+}
+
+TEST(ScenarioLoaderTest, LoadBalancerMistakesAreRefused) {
+  json doc = migration_scenario();
+  doc["load_balancer"] = json::parse(R"({"weights": {"us-east-1": 0}})");
+  EXPECT_TRUE(FailsAt(doc, "/load_balancer/weights", "no region has a positive weight"));
+  doc["load_balancer"] = json::parse(R"({"weights": {"moon": 1}})");
+  EXPECT_TRUE(FailsAt(doc, "/load_balancer/weights/moon", "unknown region \"moon\""));
+  doc["load_balancer"] =
+      json::parse(R"({"weights": {"us-east-1": 1}, "health_check": {"timeout_ms": 2000}})");
+  EXPECT_TRUE(FailsAt(doc, "/load_balancer/health_check/timeout_ms", "must be shorter"));
+  json no_balancer = migration_scenario();
+  no_balancer["migration"]["steps"].push_back(
+      json::parse(R"({"type": "shift_traffic", "weights": {"us-west-2": 1}})"));
+  EXPECT_TRUE(FailsAt(no_balancer, "/migration/steps/5/type", "needs a load_balancer"));
+}
+
+}  // namespace
+}  // namespace cutover::sim

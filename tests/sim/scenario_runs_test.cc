@@ -754,6 +754,76 @@ TEST(ScenarioRuns, AGuardThatFiresDuringTheCutoverRollsThePlanBack) {
   EXPECT_EQ(run.report.at("data_loss").at("acknowledged_writes_lost"), 0);
 }
 
+// Reads per second answered by each region's replicas, from the history, in [from_s, to_s).
+std::map<std::string, double> read_share_by_region(const ScenarioRun& run, double from_s,
+                                                   double to_s) {
+  std::map<std::string, double> share;
+  double total = 0;
+  std::istringstream history(test_support::read_text(run.out_dir() / "history.jsonl"));
+  for (std::string line; std::getline(history, line);) {
+    const json op = json::parse(line);
+    if (op.at("kind") != "read" || op.at("outcome") != "ok") continue;
+    const double at = op.at("invoke_s").get<double>();
+    if (at < from_s || at >= to_s) continue;
+    const std::string node = op.at("node").get<std::string>();
+    share[node.substr(0, node.rfind('-'))] += 1;
+    total += 1;
+  }
+  for (auto& [region, count] : share) count /= total;
+  return share;
+}
+
+json load_balanced_scenario() {
+  json scenario = three_region_scenario("sync");
+  scenario["duration_s"] = 14;
+  scenario["protocol"] = raft_protocol("a-0");
+  scenario["load_balancer"] = json::parse(R"({"weights": {"a": 1}})");
+  scenario["workload"] = json::parse(R"([
+    {"region": "b", "rate_per_s": 400, "write_fraction": 0.25, "key_space": 1000,
+     "read_from": "local", "client_timeout_ms": 2000}
+  ])");
+  return scenario;
+}
+
+// A staged traffic shift moves the load balancer's weights linearly: reads served locally
+// follow the entry region, half-way through half of them come from each region.
+TEST(ScenarioRuns, AGradualTrafficShiftMovesRequestsLinearlyToTheNewRegion) {
+  json scenario = load_balanced_scenario();
+  scenario["migration"] = json::parse(R"({"start_at_s": 4, "steps": [
+    {"name": "shift", "type": "shift_traffic", "weights": {"a": 0, "b": 1}, "over_s": 4}
+  ]})");
+  const ScenarioRun run = run_scenario(scenario, {"--history"});
+  ASSERT_TRUE(ran(run));
+  ASSERT_TRUE(run.report.at("migration").at("completed").get<bool>());
+  EXPECT_NEAR(read_share_by_region(run, 1, 4)["a"], 1.0, 1e-9);
+  EXPECT_NEAR(read_share_by_region(run, 5.75, 6.25)["b"], 0.5, 0.1);
+  EXPECT_NEAR(read_share_by_region(run, 8.5, 14)["b"], 1.0, 1e-9);
+}
+
+// The shift trips a guard (the target region's link to the leader degrades, so writes
+// entering there are slow), the plan rolls back, and the original region serves again.
+TEST(ScenarioRuns, AGuardTrippedDuringATrafficShiftRollsTheTrafficBack) {
+  json scenario = load_balanced_scenario();
+  scenario["faults"] = json::parse(R"([{"type": "link_latency", "regions": ["a", "b"],
+                                        "extra_rtt_ms": 600, "at_s": 5}])");
+  scenario["migration"] = json::parse(R"({"start_at_s": 4, "steps": [
+    {"name": "shift", "type": "shift_traffic", "weights": {"a": 0, "b": 1}, "over_s": 4}
+  ], "guards": [{"name": "write latency", "metric": "write_p99_ms", "above": 400,
+                 "window_s": 1, "during": ["shift"]}],
+  "rollback": [{"name": "back to a", "type": "shift_traffic", "weights": {"a": 1}}]})");
+  const ScenarioRun run = run_scenario(scenario, {"--history"});
+  ASSERT_TRUE(ran(run));
+  const json& migration = run.report.at("migration");
+  EXPECT_TRUE(migration.at("rolled_back").get<bool>()) << migration.dump(2);
+  ASSERT_TRUE(migration.at("guard_fired").is_object()) << migration.dump(2);
+  EXPECT_EQ(migration.at("guard_fired").at("guard"), "write latency");
+  const double fired_s = migration.at("guard_fired").at("time_s").get<double>();
+  EXPECT_GT(fired_s, 5.0);
+  EXPECT_LT(fired_s, 8.0) << "before the shift would have ended";
+  EXPECT_NEAR(read_share_by_region(run, fired_s + 0.1, 14)["a"], 1.0, 1e-9);
+  EXPECT_EQ(run.report.at("data_loss").at("acknowledged_writes_lost"), 0);
+}
+
 std::string report_without_run(json report) {
   report.erase("run");
   return report.dump(2);
