@@ -128,9 +128,13 @@ int run_command(const RunCommand& command) {
 int validate_command(const std::string& path) {
   std::optional<sim::Scenario> scenario = load_or_report(path);
   if (!scenario) return kExitBadInput;
-  std::cout << path << ": valid (" << scenario->topology.regions.size() << " regions, "
-            << sim::replica_names(scenario->topology).size() << " replicas, "
-            << scenario->faults.size() << " faults, " << scenario->slos.size() << " SLOs)\n";
+  auto count = [](std::size_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+  };
+  std::cout << path << ": valid (" << count(scenario->topology.regions.size(), "region", "regions")
+            << ", " << count(sim::replica_names(scenario->topology).size(), "replica", "replicas")
+            << ", " << count(scenario->faults.size(), "fault", "faults") << ", "
+            << count(scenario->slos.size(), "SLO", "SLOs") << ")\n";
   return kExitSloHeld;
 }
 
