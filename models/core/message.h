@@ -83,6 +83,10 @@ struct ClientRequest {
   // Reads only: any replica may answer from its own (possibly stale) state. Without it, only
   // the primary answers.
   bool allow_backup_read = false;
+  // Entered through a load balancer: a replica that cannot serve it passes it on to the
+  // primary it knows of (once), which answers the client directly. Protocols never see it;
+  // the simulator's node driver does the forwarding.
+  bool forward_to_primary = false;
 };
 
 enum class ReplyStatus : std::uint8_t {

@@ -27,7 +27,13 @@ class SimContext final : public models::Context {
         Outgoing{.to_node = to, .packet = Packet{.from = self(), .body = std::move(message)}});
   }
   void reply(models::ClientId to, const models::ClientReply& reply) override {
-    record_ack(reply);
+    const auto pending = pending_requests_.find(reply.id);
+    if (pending != pending_requests_.end()) {
+      const models::ClientRequest request = pending->second;
+      pending_requests_.erase(pending);
+      if (forward(request, reply)) return;
+      record_ack(request.kind, reply);
+    }
     outbox_.push_back(Outgoing{.to_client = to, .packet = Packet{.from = self(), .body = reply}});
   }
   void set_timer(models::TimerId id, models::Duration after) override {
@@ -47,9 +53,9 @@ class SimContext final : public models::Context {
 
   // The protocol, once built: acknowledgements are attributed to its role and epoch.
   void set_protocol(const models::Protocol* protocol) { protocol_ = protocol; }
-  // A client request reached the protocol: remember its kind until it is answered.
+  // A client request reached the protocol: remember it until it is answered.
   void note_request(const models::ClientRequest& request) {
-    request_kinds_[request.id] = request.kind;
+    pending_requests_[request.id] = request;
   }
 
   // Carries out queued sends; returns the durability requests for the disk.
@@ -73,12 +79,23 @@ class SimContext final : public models::Context {
   };
   Endpoint self() const { return runtime_.endpoint(); }
 
+  // A request that entered through the load balancer and reached a replica that is not the
+  // primary goes on to the primary it names (the client's copy, so the primary answers the
+  // client directly); a forwarded copy is not forwarded again.
+  bool forward(const models::ClientRequest& request, const models::ClientReply& reply) {
+    if (!request.forward_to_primary || reply.status != models::ReplyStatus::kNotPrimary ||
+        !reply.primary_hint || *reply.primary_hint == runtime_.id) {
+      return false;
+    }
+    models::ClientRequest onward = request;
+    onward.forward_to_primary = false;
+    outbox_.push_back(
+        Outgoing{.to_node = *reply.primary_hint, .packet = Packet{.from = self(), .body = onward}});
+    return true;
+  }
+
   // Acknowledgements a node sends as primary, for the split-brain checker.
-  void record_ack(const models::ClientReply& reply) {
-    const auto kind = request_kinds_.find(reply.id);
-    if (kind == request_kinds_.end()) return;
-    const models::OpKind op = kind->second;
-    request_kinds_.erase(kind);
+  void record_ack(models::OpKind op, const models::ClientReply& reply) {
     if (reply.status != models::ReplyStatus::kOk || protocol_ == nullptr) return;
     const models::NodeView view = protocol_->view();
     if (view.role != models::Role::kPrimary) return;
@@ -93,7 +110,7 @@ class SimContext final : public models::Context {
   std::vector<Outgoing> outbox_;
   std::vector<models::WriteToken> persist_requests_;
   const models::Protocol* protocol_ = nullptr;
-  std::map<models::RequestId, models::OpKind> request_kinds_;  // requests not yet answered
+  std::map<models::RequestId, models::ClientRequest> pending_requests_;  // not yet answered
 };
 
 class NodeLoop {
@@ -129,7 +146,8 @@ class NodeLoop {
       const models::NodeId from(packet.from.id);
       handle([&] { protocol_->on_message(from, *message, context_); });
     } else if (auto* request = std::get_if<models::ClientRequest>(&packet.body)) {
-      schedule_on_cpu(models::ClientId(packet.from.id), *request);
+      // The client named in the request (it may come forwarded by another replica).
+      schedule_on_cpu(request->id.client, *request);
     } else if (auto* command = std::get_if<models::AdminCommand>(&packet.body)) {
       handle([&] { protocol_->on_admin(*command, context_); });
     }

@@ -275,6 +275,7 @@ class ClientLoop {
     const std::optional<models::routing::Endpoint> entry = balancer->pick(sim_now(), rng_);
     if (!entry) return false;
     op.entry = entry->node;
+    op.request.forward_to_primary = !op.local_read;  // the entry replica forwards to the primary
     return true;
   }
 

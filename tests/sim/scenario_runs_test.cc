@@ -785,6 +785,31 @@ json load_balanced_scenario() {
   return scenario;
 }
 
+// Behind the load balancer a write entering through a replica that is not the leader is
+// forwarded there by that replica, and the leader answers the client directly: client (c) ->
+// entry (b) 40 ms, service, b -> leader (a) 20 ms, service, commit with the nearest follower
+// b (20 + fsync 2 + 20 ms), leader -> client 50 ms. A client-side redirect would add the
+// b -> c and c -> a legs instead (about 70 ms more).
+TEST(ScenarioRuns, AWriteEnteringThroughAFollowerIsForwardedToTheLeader) {
+  json scenario = three_region_scenario("sync");
+  scenario["protocol"] = raft_protocol("a-0");
+  scenario["load_balancer"] = json::parse(R"({"weights": {"b": 1}})");
+  scenario["workload"] = json::parse(R"([
+    {"region": "c", "rate_per_s": 100, "write_fraction": 1.0, "key_space": 1000,
+     "read_from": "primary", "client_timeout_ms": 2000}
+  ])");
+  const ScenarioRun run = run_scenario(scenario);
+  ASSERT_TRUE(ran(run));
+  const double service = number_at(scenario, "/node/service_time_ms/mean");
+  const double fsync = number_at(scenario, "/node/fsync_ms");
+  const double ab = number_at(scenario, "/topology/links/0/rtt_ms");
+  const double ac = number_at(scenario, "/topology/links/1/rtt_ms");
+  const double bc = number_at(scenario, "/topology/links/2/rtt_ms");
+  const double expected = bc / 2 + service + ab / 2 + service + (ab + fsync) + ac / 2;
+  EXPECT_TRUE(within_fraction(write_p50_ms(run), expected, 0.05))
+      << "write p50 " << write_p50_ms(run) << " ms, forwarding model " << expected << " ms";
+}
+
 // A staged traffic shift moves the load balancer's weights linearly: reads served locally
 // follow the entry region, half-way through half of them come from each region.
 TEST(ScenarioRuns, AGradualTrafficShiftMovesRequestsLinearlyToTheNewRegion) {
