@@ -5,6 +5,9 @@
 // no-op, and acknowledged with the original's version (see KvStateMachine).
 #pragma once
 
+#include <deque>
+
+#include "models/core/check.h"
 #include "models/core/context.h"
 #include "models/core/message.h"
 #include "models/kv/kv_state_machine.h"
@@ -25,5 +28,42 @@ inline bool answer_repeated_write(const KvStateMachine& kv, ClientId from,
 inline Version acknowledged_version(const KvStateMachine& kv, RequestId request, Version own) {
   return kv.applied_version(request).value_or(own);
 }
+
+// Client writes a primary has appended and not yet acknowledged, oldest first. Each is
+// answered once the commit index reaches it, with the version where its request took effect.
+class PendingClientWrites {
+ public:
+  void add(LogIndex index, ClientId client, RequestId request) {
+    writes_.push_back(Write{.index = index, .client = client, .request = request});
+  }
+  // Writes not yet committed get no answer when the primary gives up its role: their fate is
+  // decided by the next primary, so the client must treat them as unknown (timeout).
+  void clear() { writes_.clear(); }
+  bool none_committed_by(LogIndex commit) const {
+    return writes_.empty() || writes_.front().index > commit;
+  }
+  // Answers every write through `commit`. `epoch` is the primary's: its own entries carry it.
+  void reply_committed(LogIndex commit, Epoch epoch, const Storage& storage,
+                       const KvStateMachine& kv, Context& ctx) {
+    while (!writes_.empty() && writes_.front().index <= commit) {
+      const Write& write = writes_.front();
+      CUTOVER_CHECK(storage.epoch_at(write.index) == epoch,
+                    "a pending write was replaced in the primary's own log");
+      ctx.reply(write.client, ClientReply{.id = write.request,
+                                          .status = ReplyStatus::kOk,
+                                          .version = acknowledged_version(
+                                              kv, write.request, Version{epoch, write.index})});
+      writes_.pop_front();
+    }
+  }
+
+ private:
+  struct Write {
+    LogIndex index;
+    ClientId client;
+    RequestId request;
+  };
+  std::deque<Write> writes_;
+};
 
 }  // namespace cutover::models

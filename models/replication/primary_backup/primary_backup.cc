@@ -140,8 +140,6 @@ void PrimaryBackup::become_backup(Epoch epoch, std::optional<NodeId> primary, Co
   role_ = Role::kBackup;
   progress_.clear();
   votes_.clear();
-  // Writes not yet committed get no answer: their fate is decided by the next primary, so
-  // the client must treat them as unknown (timeout), never as failed.
   pending_writes_.clear();
   promotion_sequence_.reset();
   known_primary_ = primary;

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "models/kv/kv_state_machine.h"
+#include "models/replication/client_writes.h"
 #include "models/replication/durable_writes.h"
 #include "models/replication/protocol.h"
 
@@ -91,11 +92,6 @@ class PrimaryBackup final : public Protocol {
     TimePoint last_heard{};
     bool in_sync = true;
   };
-  struct PendingWrite {  // a client write waiting for its commit
-    LogIndex index;
-    ClientId client;
-    RequestId request;
-  };
   struct HeldRequest {  // a client request that came while the node was taking office
     ClientId client;
     ClientRequest request;
@@ -115,7 +111,6 @@ class PrimaryBackup final : public Protocol {
   bool hears_majority(TimePoint now) const;
   void advance_commit(Context& ctx);
   LogIndex commit_candidate() const;
-  void reply_committed_writes(Context& ctx);
   void write_as_primary(ClientId from, const ClientRequest& request, Context& ctx);
 
   // --- replication (backup) ---
@@ -151,7 +146,7 @@ class PrimaryBackup final : public Protocol {
   bool heard_primary_ = false;
   LogIndex commit_index_;
   DurableWrites durable_;  // what is fsynced; replies that wait for it
-  std::deque<PendingWrite> pending_writes_;
+  PendingClientWrites pending_writes_;
   std::deque<HeldRequest> held_requests_;
   std::vector<Progress> progress_;  // primary only: one per backup, in replica order
   std::vector<NodeId> votes_;       // candidate only

@@ -20,8 +20,7 @@ void PrimaryBackup::write_as_primary(ClientId from, const ClientRequest& request
   storage.append(std::span<const LogEntry>(&entry, 1));
   durable_.note_write(ctx);
   durable_.request_persist(ctx);
-  pending_writes_.push_back(
-      PendingWrite{.index = entry.version.index, .client = from, .request = request.id});
+  pending_writes_.add(entry.version.index, from, request.id);
   for (Progress& progress : progress_) {
     if (!progress.probing) send_appends_to(progress, /*heartbeat=*/false, ctx);
   }
@@ -168,20 +167,7 @@ void PrimaryBackup::advance_commit(Context& ctx) {
   // this epoch after it, or a later primary could still overwrite it. Async promises nothing.
   if (config_.ack_mode != AckMode::kAsync && ctx.storage().epoch_at(candidate) != epoch_) return;
   set_commit_index(candidate, ctx);
-  reply_committed_writes(ctx);
-}
-
-void PrimaryBackup::reply_committed_writes(Context& ctx) {
-  while (!pending_writes_.empty() && pending_writes_.front().index <= commit_index_) {
-    const PendingWrite& write = pending_writes_.front();
-    CUTOVER_CHECK(ctx.storage().epoch_at(write.index) == epoch_,
-                  "a pending write was replaced in the primary's own log");
-    ctx.reply(write.client, ClientReply{.id = write.request,
-                                        .status = ReplyStatus::kOk,
-                                        .version = acknowledged_version(
-                                            kv_, write.request, Version{epoch_, write.index})});
-    pending_writes_.pop_front();
-  }
+  pending_writes_.reply_committed(commit_index_, epoch_, ctx.storage(), kv_, ctx);
 }
 
 // --- backup ---------------------------------------------------------------------------------

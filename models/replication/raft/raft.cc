@@ -333,7 +333,7 @@ void Raft::on_client_request(ClientId from, const ClientRequest& request, Contex
   }
   const LogIndex index = append_as_leader(
       LogEntry{.key = request.key, .value_bytes = request.value_bytes, .request = request.id}, ctx);
-  pending_writes_.push_back(PendingWrite{.index = index, .client = from, .request = request.id});
+  pending_writes_.add(index, from, request.id);
 }
 
 void Raft::reply_not_leader(ClientId from, const ClientRequest& request, Context& ctx) {
@@ -452,7 +452,7 @@ void Raft::check_invariants(const Storage& storage) const {
     CUTOVER_CHECK(leader_ == config_.self, "a leader follows another node");
     CUTOVER_CHECK(!membership_.is_voter(config_.self) || commit_index_ <= durable_.durable_index(),
                   "leader committed what it has not synced");
-    CUTOVER_CHECK(pending_writes_.empty() || pending_writes_.front().index > commit_index_,
+    CUTOVER_CHECK(pending_writes_.none_committed_by(commit_index_),
                   "a committed write is still waiting for its reply");
   } else {
     CUTOVER_CHECK(progress_.empty(), "a non-leader tracks followers");

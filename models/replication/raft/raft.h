@@ -52,6 +52,7 @@
 #include <vector>
 
 #include "models/kv/kv_state_machine.h"
+#include "models/replication/client_writes.h"
 #include "models/replication/durable_writes.h"
 #include "models/replication/protocol.h"
 
@@ -131,11 +132,6 @@ class Raft final : public Protocol {
     TimePoint last_heard{};          // CheckQuorum
     TimePoint snapshot_sent_at{};    // kSnapshot: resent if unanswered for an election timeout
   };
-  struct PendingWrite {  // a client write waiting for its commit
-    LogIndex index;
-    ClientId client;
-    RequestId request;
-  };
   struct PendingRead {  // a linearizable read waiting for its round and its apply
     ClientId client;
     ClientRequest request;
@@ -187,7 +183,6 @@ class Raft final : public Protocol {
   LogIndex append_as_leader(LogEntry entry, Context& ctx);
   void advance_commit(Context& ctx);
   LogIndex quorum_match() const;
-  void reply_committed_writes(Context& ctx);
   void on_append_entries(NodeId from, const AppendEntries& append, Context& ctx);
   void reject_append(NodeId from, const AppendEntries& append, Context& ctx);
   void append_after_match(NodeId from, LogIndex prev, std::span<const LogEntry> entries,
@@ -244,7 +239,7 @@ class Raft final : public Protocol {
 
   // Leader.
   std::vector<Progress> progress_;  // one per member other than self, in id order
-  std::deque<PendingWrite> pending_writes_;
+  PendingClientWrites pending_writes_;
   std::deque<PendingRead> pending_reads_;
   std::uint64_t round_ = 0;
   std::deque<RoundStart> round_starts_;  // recent rounds, oldest first (bounded)

@@ -242,26 +242,13 @@ void Raft::advance_commit(Context& ctx) {
   const bool change_commits = commit_index_ < membership_index_ && membership_index_ <= candidate;
   set_commit_index(candidate, ctx);
   if (change_commits && role_ == Role::kPrimary) sync_progress_with_membership(ctx);
-  reply_committed_writes(ctx);
+  pending_writes_.reply_committed(commit_index_, term_, ctx.storage(), kv_, ctx);
   maybe_compact(ctx);
   if (!membership_.is_voter(config_.self) && commit_index_ >= membership_index_) {
     become_learner(ctx);  // thesis §4.2.2: a removed leader steps down once Cnew commits
     return;
   }
   serve_reads(ctx);
-}
-
-void Raft::reply_committed_writes(Context& ctx) {
-  while (!pending_writes_.empty() && pending_writes_.front().index <= commit_index_) {
-    const PendingWrite& write = pending_writes_.front();
-    CUTOVER_CHECK(ctx.storage().epoch_at(write.index) == term_,
-                  "a pending write was replaced in the leader's own log");
-    ctx.reply(write.client, ClientReply{.id = write.request,
-                                        .status = ReplyStatus::kOk,
-                                        .version = acknowledged_version(
-                                            kv_, write.request, Version{term_, write.index})});
-    pending_writes_.pop_front();
-  }
 }
 
 // --- follower -------------------------------------------------------------------------------
