@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake pkg-config libsimgrid-dev nlohmann-json3-dev libvalijson-dev
-          libcli11-dev libboost-dev libboost-graph-dev libeigen3-dev libgtest-dev)
+          libcli11-dev libboost-dev libboost-graph-dev libeigen3-dev libgtest-dev
+          libbenchmark-dev)
 
 missing=()
 for package in "${PACKAGES[@]}"; do

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Scaling: the reference scenario (a DURATION-second copy, default 3 s) at 1x, 2x and 4x the
+# load, and with 2x and 4x the regions and replicas (same total load, spread over all
+# regions). Each variant runs REPEATS times through cutover_benchtool count, which counts
+# every message handed to SimGrid. Prints medians and wall time per message relative to 1x.
+#   tests/bench/scaling.sh [DURATION_S] [REPEATS]
+source "$(dirname "$0")/common.sh"
+DURATION="${1:-3}"
+REPEATS="${2:-3}"
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+variants=("base:--load 1" "load2x:--load 2" "load4x:--load 4" "regions2x:--regions 2" "regions4x:--regions 4")
+for v in "${variants[@]}"; do
+  name=${v%%:*}
+  # shellcheck disable=SC2086
+  "$BENCHTOOL" variant "$REFERENCE" "$TMP/$name.json" --duration "$DURATION" ${v#*:}
+done
+# Interleaved: repeat r runs every variant once, so machine noise spreads over all of them.
+for r in $(seq 1 "$REPEATS"); do
+  for v in "${variants[@]}"; do
+    name=${v%%:*}
+    line=$("$BENCHTOOL" count "$TMP/$name.json")
+    echo "$name $r $line" | tee -a "$TMP/lines" >&2
+  done
+done
+printf "%-10s %12s %14s %12s %12s %10s %10s\n" variant messages protocol_msgs wall_s wall_range us_per_msg vs_base
+base_us=""
+for v in "${variants[@]}"; do
+  name=${v%%:*}
+  grep "^$name " "$TMP/lines" | sed "s/^$name [0-9]* //" > "$TMP/$name.lines"
+  msgs=$(grep -o '"total":[0-9]*' "$TMP/$name.lines" | head -1 | cut -d: -f2)
+  proto=$(grep -o '"protocol":[0-9]*' "$TMP/$name.lines" | head -1 | cut -d: -f2)
+  walls=$(grep -o '"wall_s":[0-9.eE+-]*' "$TMP/$name.lines" | cut -d: -f2)
+  wall=$(echo "$walls" | median)
+  range=$(echo "$walls" | minmax)
+  us=$(awk -v w="$wall" -v m="$msgs" 'BEGIN {printf "%.1f", 1e6*w/m}')
+  [ -n "$base_us" ] || base_us=$us
+  printf "%-10s %12s %14s %12.2f %12s %10s %10s\n" "$name" "$msgs" "$proto" "$wall" "$range" "$us" \
+    "$(awk -v a="$us" -v b="$base_us" 'BEGIN {printf "%.2fx", a/b}')"
+done
