@@ -79,15 +79,18 @@ TEST(Report, HasExactlyTheStableTopLevelKeys) {
   EXPECT_EQ(keys, expected);
 }
 
+// "a.b.c" -> "/a/b/c"
+json::json_pointer pointer_for(const std::string& dotted_path) {
+  std::string text = "/";
+  for (const char c : dotted_path) text.push_back(c == '.' ? '/' : c);
+  return json::json_pointer(text);
+}
+
 TEST(Report, EveryKnownMetricPathResolvesToANumberOrNull) {
   const RunFacts facts = failover_run();
   const json report = report_for(facts);
   for (const auto& path : known_metric_paths(facts.regions, facts.replicas)) {
-    const json pointer_target = report.at(json::json_pointer("/" + [&] {
-      std::string p = path;
-      std::replace(p.begin(), p.end(), '.', '/');
-      return p;
-    }()));
+    const json pointer_target = report.at(pointer_for(path));
     EXPECT_TRUE(pointer_target.is_number() || pointer_target.is_null()) << path;
   }
 }
@@ -101,15 +104,7 @@ TEST(Report, EveryKnownMetricPathResolvesWithPhases) {
   EXPECT_NE(std::find(paths.begin(), paths.end(), "consistency.stale_reads.by_phase.cutover.count"),
             paths.end());
   for (const auto& path : paths) {
-    EXPECT_TRUE(lookup_metric(report, path).has_value() ||
-                report
-                    .at(json::json_pointer("/" +
-                                           [&] {
-                                             std::string p = path;
-                                             std::replace(p.begin(), p.end(), '.', '/');
-                                             return p;
-                                           }()))
-                    .is_null())
+    EXPECT_TRUE(lookup_metric(report, path).has_value() || report.at(pointer_for(path)).is_null())
         << path;
   }
 }
