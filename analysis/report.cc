@@ -672,10 +672,18 @@ std::string render_summary(const json& report) {
   const json& consistency = report.at("consistency");
   const json& stale = consistency.at("stale_reads");
   const json& linearizable = consistency.at("linearizable");
-  out << "consistency: linearizable "
-      << (linearizable.is_boolean() ? (linearizable.get<bool>() ? "yes" : "NO") : "unknown")
-      << ", stale reads " << show(stale.at("count")) << " (max "
-      << show(stale.at("max_staleness_ms")) << " ms), session violations "
+  std::string verdict = "unknown";
+  if (linearizable.is_boolean()) {
+    verdict = linearizable.get<bool>() ? "yes" : "NO";
+    const json& key = consistency.at("linearizability").at("counterexample_key");
+    if (!linearizable.get<bool>() && key.is_number()) {
+      verdict += " (e.g. key " + show(key) +
+                 ", see consistency.linearizability; stale reads from "
+                 "local replicas count)";
+    }
+  }
+  out << "consistency: linearizable " << verdict << ", stale reads " << show(stale.at("count"))
+      << " (max " << show(stale.at("max_staleness_ms")) << " ms), session violations "
       << show(consistency.at("read_your_writes_violations")) << " ryw / "
       << show(consistency.at("monotonic_read_violations")) << " monotonic\n";
   out << "  split brain " << show(consistency.at("split_brain").at("count"))
