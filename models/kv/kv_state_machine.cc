@@ -15,7 +15,13 @@ void KvStateMachine::apply(const LogEntry& entry) {
   if (entry.kind != EntryKind::kNormal) return;
   auto& writes = applied_writes_[entry.request.client.value];
   if (writes.contains(entry.request.sequence)) {
-    ++repeats_skipped_;
+    if (deduplicate_) {
+      ++repeats_skipped_;
+      return;
+    }
+    const auto count = applied_more_than_once_.emplace(entry.request, 1).first;
+    ++count->second;  // the first application, plus one per repeat
+    cells_[entry.key] = Cell{.version = entry.version, .value_bytes = entry.value_bytes};
     return;
   }
   writes.emplace(entry.request.sequence, entry.version);
@@ -26,6 +32,7 @@ void KvStateMachine::apply(const LogEntry& entry) {
 }
 
 std::optional<Version> KvStateMachine::applied_version(RequestId request) const {
+  if (!deduplicate_) return std::nullopt;  // the planted bug: retries look new
   const auto client = applied_writes_.find(request.client.value);
   if (client == applied_writes_.end()) return std::nullopt;
   const auto write = client->second.find(request.sequence);
@@ -60,6 +67,7 @@ std::uint32_t KvStateMachine::value_bytes(Key key) const {
 
 void KvStateMachine::reset() {
   cells_.clear();
+  applied_more_than_once_.clear();
   applied_writes_.clear();
   applied_index_ = LogIndex(0);
 }

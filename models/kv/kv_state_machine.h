@@ -36,6 +36,14 @@ class KvStateMachine {
   std::optional<Version> applied_version(RequestId request) const;
   // Writes skipped as repeats since the state was built (for tests and reports).
   std::uint64_t repeats_skipped() const { return repeats_skipped_; }
+
+  // WRONG ON PURPOSE when false: a repeated request is applied again (the planted bug the
+  // duplicate-application checker must catch). Default true.
+  void set_deduplicate(bool on) { deduplicate_ = on; }
+  // Writes applied more than once (only possible with deduplication off): request, count.
+  const std::map<RequestId, std::uint32_t>& applied_more_than_once() const {
+    return applied_more_than_once_;
+  }
   std::optional<Version> read(Key key) const;
   // The value size of the last write to `key`, 0 if never written.
   std::uint32_t value_bytes(Key key) const;
@@ -61,6 +69,8 @@ class KvStateMachine {
   std::unordered_map<std::uint32_t, std::map<std::uint64_t, Version>> applied_writes_;
   LogIndex applied_index_;
   std::uint64_t repeats_skipped_ = 0;
+  bool deduplicate_ = true;
+  std::map<RequestId, std::uint32_t> applied_more_than_once_;
 };
 
 }  // namespace cutover::models

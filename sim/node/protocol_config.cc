@@ -62,11 +62,13 @@ std::unique_ptr<models::Protocol> make_raft(const Scenario& scenario, models::No
       .max_inflight_appends = settings.max_inflight_appends,
       .max_entries_per_append = settings.max_entries_per_append,
       .snapshot_threshold_entries = settings.snapshot_threshold_entries,
-      .read_mode = settings.read_mode == RaftReadMode::kLease ? raft::ReadMode::kLease
-                                                              : raft::ReadMode::kReadIndex,
+      .read_mode = settings.read_mode == RaftReadMode::kLease         ? raft::ReadMode::kLease
+                   : settings.read_mode == RaftReadMode::kUnsafeLocal ? raft::ReadMode::kUnsafeLocal
+                                                                      : raft::ReadMode::kReadIndex,
       .max_clock_drift = settings.max_clock_drift,
       .campaign_at_start =
           settings.initial_leader && node_named(scenario, *settings.initial_leader) == self,
+      .deduplicate_writes = settings.deduplicate_writes,
   };
   return std::make_unique<raft::Raft>(std::move(config));
 }

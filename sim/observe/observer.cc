@@ -267,10 +267,14 @@ std::vector<analysis::ReplicaState> read_replica_states(World& world) {
   std::vector<analysis::ReplicaState> states;
   for (const auto& node : world.nodes()) {
     if (!node->up || node->live == nullptr) continue;
-    // A write applies at most once (the state machine deduplicates by request), so no write id
-    // has a count above one to list.
+    // Writes applied more than once: none while the state machine deduplicates by request.
+    const models::KvStateMachine& state = node->live->applied_state();
+    std::vector<analysis::AppliedWrite> repeated;
+    for (const auto& [request, count] : state.applied_more_than_once()) {
+      repeated.push_back(analysis::AppliedWrite{.write_id = request, .count = count});
+    }
     states.push_back(analysis::ReplicaState{
-        .node = node->id, .cells = node->live->applied_state().cells(), .applied_writes = {}});
+        .node = node->id, .cells = state.cells(), .applied_writes = std::move(repeated)});
   }
   return states;
 }

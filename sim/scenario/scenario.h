@@ -60,7 +60,7 @@ struct PrimaryBackupSettings {
   std::vector<ScriptedPromotion> promotions;  // scripted mode only
 };
 
-enum class RaftReadMode { kReadIndex, kLease };
+enum class RaftReadMode { kReadIndex, kLease, kUnsafeLocal };
 
 struct RaftSettings {
   double election_timeout_min_ms = 1000;
@@ -73,6 +73,7 @@ struct RaftSettings {
   std::uint64_t snapshot_threshold_entries = 10000;
   std::uint32_t max_inflight_appends = 256;
   std::uint32_t max_entries_per_append = 256;
+  bool deduplicate_writes = true;             // false: the planted bug "unsafe_no_dedup"
   std::optional<std::string> initial_leader;  // campaigns at once in a fresh cluster
   std::vector<std::string> voters;            // after loading: explicit, replica order
   std::vector<std::string> learners;

@@ -647,10 +647,13 @@ RaftSettings parse_raft(const json& p, const Scenario& s) {
   read_optional(p, "heartbeat_interval_ms", raft.heartbeat_interval_ms);
   read_optional(p, "pre_vote", raft.pre_vote);
   read_optional(p, "check_quorum", raft.check_quorum);
+  raft.deduplicate_writes = !p.value("unsafe_no_dedup", false);
   read_optional(p, "snapshot_threshold_entries", raft.snapshot_threshold_entries);
   read_optional(p, "max_inflight_appends", raft.max_inflight_appends);
   read_optional(p, "max_entries_per_append", raft.max_entries_per_append);
-  if (p.value("read_mode", "read_index") == "lease") raft.read_mode = RaftReadMode::kLease;
+  const std::string read_mode = p.value("read_mode", "read_index");
+  if (read_mode == "lease") raft.read_mode = RaftReadMode::kLease;
+  if (read_mode == "unsafe_local") raft.read_mode = RaftReadMode::kUnsafeLocal;
   read_optional(p, "max_clock_drift", raft.max_clock_drift);
   if (p.contains("max_clock_drift") && raft.read_mode != RaftReadMode::kLease) {
     fail(at / "max_clock_drift", "only used with read_mode \"lease\"; remove it");

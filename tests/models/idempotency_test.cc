@@ -35,6 +35,22 @@ TEST(KvIdempotency, ARepeatedRequestIsAppliedOnceAndRemembersWhereItTookEffect) 
   EXPECT_EQ(kv.read(5), (Version{Epoch(1), LogIndex(4)}));
 }
 
+// The planted bug the duplicate checker must catch: with deduplication off, a repeat is
+// applied again, counted, and retries look new to the protocol.
+TEST(KvIdempotency, WithoutDeduplicationARepeatIsAppliedAgainAndCounted) {
+  KvStateMachine kv;
+  kv.set_deduplicate(false);
+  const RequestId request{.client = ClientId(3), .sequence = 7};
+  kv.apply(write_entry(1, 5, request));
+  kv.apply(write_entry(2, 5, request));
+  kv.apply(write_entry(3, 5, request));
+  EXPECT_EQ(kv.read(5), (Version{Epoch(1), LogIndex(3)})) << "applied again";
+  ASSERT_EQ(kv.applied_more_than_once().size(), 1u);
+  EXPECT_EQ(kv.applied_more_than_once().at(request), 3u);
+  EXPECT_FALSE(kv.applied_version(request).has_value()) << "the protocol would append a retry";
+  EXPECT_EQ(kv.repeats_skipped(), 0u);
+}
+
 TEST(KvIdempotency, TheTableSurvivesASnapshotAndForgetsBeyondItsWindow) {
   KvStateMachine kv;
   const ClientId client(1);

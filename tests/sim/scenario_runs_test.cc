@@ -625,6 +625,65 @@ TEST(ScenarioRuns, AfterAFailoverStaleDnsCachesKeepSendingToTheOldPrimaryForAbou
   }
 }
 
+// A planted bug the checkers must catch: a leader that answers reads without confirming its
+// leadership. Cut off from the others (and without CheckQuorum to make it step down), it
+// keeps serving its region's readers while a new leader takes writes elsewhere: stale reads,
+// and a history that is not linearizable. The same run with ReadIndex is clean.
+TEST(ScenarioRuns, TheCheckersCatchADeposedLeaderServingReads) {
+  auto run_with = [](const std::string& read_mode) {
+    json scenario = three_region_scenario("sync");
+    scenario["duration_s"] = 10;
+    scenario["protocol"] = raft_protocol("a-0");
+    scenario["protocol"]["check_quorum"] = false;
+    scenario["protocol"]["read_mode"] = read_mode;
+    scenario["workload"] = json::parse(R"([
+      {"region": "a", "rate_per_s": 200, "write_fraction": 0.0, "key_space": 10,
+       "read_from": "primary", "client_timeout_ms": 500},
+      {"region": "b", "rate_per_s": 200, "write_fraction": 1.0, "key_space": 10,
+       "read_from": "primary", "client_timeout_ms": 500}
+    ])");
+    scenario["faults"] =
+        json::parse(R"([{"type": "partition", "groups": [["a"], ["b", "c"]], "at_s": 3}])");
+    return run_scenario(scenario);
+  };
+  const ScenarioRun buggy = run_with("unsafe_local");
+  const ScenarioRun correct = run_with("read_index");
+  ASSERT_TRUE(ran(buggy));
+  ASSERT_TRUE(ran(correct));
+  const json& caught = buggy.report.at("consistency");
+  EXPECT_GT(caught.at("stale_reads").at("count").get<int>(), 0) << caught.dump();
+  EXPECT_EQ(caught.at("linearizable_ok"), 0) << caught.at("linearizability").dump();
+  const json& clean = correct.report.at("consistency");
+  EXPECT_EQ(clean.at("stale_reads").at("count"), 0) << clean.dump();
+  EXPECT_EQ(clean.at("linearizable_ok"), 1) << clean.at("linearizability").dump();
+}
+
+// The other planted bug: a state machine that forgets deduplication. Clients far from the
+// leader give up on each attempt before its acknowledgement can arrive (80 ms < the 100 ms
+// round trip) and retry with the same key; forgetting dedup applies those writes twice, which
+// the duplicate-application checker reports. With deduplication, none.
+TEST(ScenarioRuns, TheCheckersCatchAStateMachineThatAppliesRetriesTwice) {
+  auto run_with = [](bool forget_dedup) {
+    json scenario = three_region_scenario("sync");
+    scenario["duration_s"] = 5;
+    scenario["protocol"] = raft_protocol("a-0");
+    scenario["protocol"]["unsafe_no_dedup"] = forget_dedup;
+    scenario["workload"] = json::parse(R"([
+      {"region": "c", "rate_per_s": 100, "write_fraction": 1.0, "key_space": 1000,
+       "read_from": "primary", "client_timeout_ms": 2000,
+       "retry": {"max_attempts": 3, "attempt_timeout_ms": 80, "initial_backoff_ms": 10}}
+    ])");
+    return run_scenario(scenario);
+  };
+  const ScenarioRun buggy = run_with(true);
+  const ScenarioRun correct = run_with(false);
+  ASSERT_TRUE(ran(buggy));
+  ASSERT_TRUE(ran(correct));
+  EXPECT_GT(buggy.report.at("consistency").at("duplicate_applications").get<int>(), 0);
+  EXPECT_EQ(correct.report.at("consistency").at("duplicate_applications"), 0);
+  EXPECT_GT(correct.report.at("ops").at("write").at("ok").get<int>(), 0);
+}
+
 // --- Migration -------------------------------------------------------------------------------
 
 const json& step_named(const ScenarioRun& run, const std::string& name) {

@@ -50,6 +50,7 @@ std::string Config::validate() const {
 Raft::Raft(Config config) : config_(std::move(config)) {
   const std::string problem = config_.validate();
   CUTOVER_CHECK(problem.empty(), problem);
+  kv_.set_deduplicate(config_.deduplicate_writes);
 }
 
 // --- lifecycle ------------------------------------------------------------------------------

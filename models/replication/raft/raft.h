@@ -61,6 +61,10 @@ namespace cutover::models::raft {
 enum class ReadMode : std::uint8_t {
   kReadIndex,  // a heartbeat round confirms leadership before answering (thesis §6.4)
   kLease,      // answer locally while the lease from the last confirmed round holds (§6.4.1)
+  // WRONG ON PURPOSE: answer from the local state whenever this node believes it leads, with
+  // no confirmation. A deposed leader that has not noticed serves stale reads. It exists so
+  // the checkers can be shown to catch the bug (scenario field read_mode "unsafe_local").
+  kUnsafeLocal,
 };
 
 struct Config {
@@ -84,6 +88,9 @@ struct Config {
   // waiting an election timeout, as a deployment's bootstrap node does, so the first leader is
   // known. Its vote request bypasses stickiness: no leader can have existed yet.
   bool campaign_at_start = false;
+  // WRONG ON PURPOSE when false: retried writes are applied again (see KvStateMachine); for
+  // showing that the duplicate-application checker catches it. Default true.
+  bool deduplicate_writes = true;
 
   // Empty when the configuration is usable; otherwise what is wrong.
   std::string validate() const;

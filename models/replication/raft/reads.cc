@@ -21,6 +21,10 @@ bool Raft::committed_in_term(const Storage& storage) const {
 
 void Raft::read_as_leader(ClientId from, const ClientRequest& request, Context& ctx) {
   const Storage& storage = ctx.storage();
+  if (config_.read_mode == ReadMode::kUnsafeLocal) {
+    reply_read(from, request, ctx);  // the planted bug: no leadership check at all
+    return;
+  }
   if (config_.read_mode == ReadMode::kLease && lease_valid(ctx.now()) &&
       committed_in_term(storage)) {
     CUTOVER_CHECK(kv_.applied_index() == commit_index_, "the leader applies what it commits");
