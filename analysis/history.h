@@ -171,6 +171,15 @@ struct DnsRouting {
   std::optional<TimePoint> last_stale_at;
 };
 
+// What the replication configuration promises about acknowledged writes, for the loss bound.
+struct LossGuarantee {
+  // True: no acknowledged write is ever lost while at most `failures_tolerated` replicas are
+  // down at once (sync, semi-sync with k + majority > replicas, Raft). False: async-like, the
+  // bound is write rate x lag of the promoted replica at the failure.
+  bool zero_loss = false;
+  std::uint32_t failures_tolerated = 0;
+};
+
 struct RunFacts {
   std::string scenario;
   std::uint64_t seed = 0;
@@ -185,6 +194,7 @@ struct RunFacts {
   std::vector<ElectionRecord> elections;
   MigrationFacts migration;
   TrafficMatrix traffic;  // the whole run
+  LossGuarantee guarantee;
   std::vector<DnsUpdate> dns_updates;
   std::vector<DnsRouting> dns_routing;
   std::vector<FaultWindow> faults;

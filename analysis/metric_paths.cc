@@ -56,6 +56,7 @@ std::vector<std::string> known_metric_paths(const std::vector<std::string>& regi
   }
   paths.push_back("data_loss.acknowledged_writes_lost");
   paths.push_back("data_loss.rpo_ms");
+  paths.push_back("data_loss.bound_writes");
   paths.push_back("rto_ms");
   paths.push_back("failover_count");
   paths.push_back("cutover_unavailable_ms");

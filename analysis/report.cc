@@ -337,9 +337,55 @@ void add_recovery(const RunFacts& facts, json& report) {
   report["rto_ms"] = number(recovery.rto_ms);
 }
 
+// The loss the configuration allows, to flag runs that lose more (a model or protocol bug).
+// Zero-loss configurations: 0 while no more replicas fail at once than they tolerate (the
+// simulator does not count concurrent failures yet, so the bound is 0 for every run). Async:
+// for each failover, the writes acknowledged per second in the second before the disruptive
+// fault that caused it, times the lag of the replica it promoted at that fault (from the lag
+// samples in that second), with 50% slack for sampling and one write of rounding.
+std::optional<double> loss_bound(const RunFacts& facts) {
+  if (facts.guarantee.zero_loss) return 0.0;
+  double bound = 0;
+  for (const FailoverRecord& failover : facts.failovers) {
+    std::optional<TimePoint> fault_start;
+    for (const FaultWindow& fault : facts.faults) {
+      if (fault.disruptive && fault.start <= failover.at &&
+          (!fault_start || fault.start > *fault_start)) {
+        fault_start = fault.start;
+      }
+    }
+    if (!fault_start) continue;  // a planned promotion loses nothing it acknowledged
+    const TimePoint from = *fault_start - models::from_ms(1000);
+    std::size_t acked = 0;
+    for (const Operation& op : facts.operations) {
+      if (op.kind == OpKind::kWrite && op.outcome == OpOutcome::kOk && op.completed_at >= from &&
+          op.completed_at < *fault_start) {
+        ++acked;
+      }
+    }
+    double lag_ms = 0;
+    const auto& series = facts.lag.lag_ms;
+    for (std::size_t i = 0; i < facts.lag.times.size(); ++i) {
+      if (facts.lag.times[i] < from || facts.lag.times[i] > *fault_start) continue;
+      if (failover.to.value < series.size() && i < series[failover.to.value].size() &&
+          std::isfinite(series[failover.to.value][i])) {
+        lag_ms = std::max(lag_ms, series[failover.to.value][i]);
+      }
+    }
+    bound += static_cast<double>(acked) * lag_ms / 1000.0 * 1.5 + 1;
+  }
+  return bound;
+}
+
 void add_data_loss(const RunFacts& facts, json& report) {
   const LostWrites lost = find_lost_writes(facts);
-  report["data_loss"] = {{"acknowledged_writes_lost", lost.count}, {"rpo_ms", number(lost.rpo_ms)}};
+  const std::optional<double> bound = loss_bound(facts);
+  report["data_loss"] = {
+      {"acknowledged_writes_lost", lost.count},
+      {"rpo_ms", number(lost.rpo_ms)},
+      {"zero_loss_promised", facts.guarantee.zero_loss},
+      {"bound_writes", number(bound)},
+      {"exceeds_bound", bound ? json(static_cast<double>(lost.count) > *bound) : json(nullptr)}};
 }
 
 json stale_figures(const StaleReadFigures& figures) {

@@ -9,6 +9,34 @@
 namespace sg4 = simgrid::s4u;
 
 namespace cutover::sim {
+namespace {
+
+// What the configuration promises about acknowledged writes (see analysis::LossGuarantee).
+analysis::LossGuarantee loss_guarantee(const Scenario& scenario, std::size_t replicas) {
+  if (scenario.protocol.type == ProtocolType::kRaft) {
+    const std::size_t voters = scenario.protocol.raft.voters.size();
+    return {.zero_loss = true, .failures_tolerated = static_cast<std::uint32_t>((voters - 1) / 2)};
+  }
+  const PrimaryBackupSettings& pb = scenario.protocol.primary_backup;
+  const std::size_t majority = replicas / 2 + 1;
+  switch (pb.ack) {
+    case AckMode::kSync:
+      return {.zero_loss = true,
+              .failures_tolerated = static_cast<std::uint32_t>(replicas - majority)};
+    case AckMode::kSemiSync:
+      if (pb.semi_sync_acks + 1 + majority > replicas) {  // as the protocol asserts
+        return {.zero_loss = true,
+                .failures_tolerated =
+                    std::min(pb.semi_sync_acks, static_cast<std::uint32_t>(replicas - majority))};
+      }
+      return {};
+    case AckMode::kAsync:
+      return {};
+  }
+  return {};
+}
+
+}  // namespace
 
 World::World(const Scenario& scenario, std::uint64_t seed, Platform platform)
     : scenario_(scenario),
@@ -63,6 +91,7 @@ World::World(const Scenario& scenario, std::uint64_t seed, Platform platform)
     load_balancer_.emplace(std::move(backends), region_weights(scenario.load_balancer->weights),
                            models::TimePoint{});
   }
+  facts_.guarantee = loss_guarantee(scenario, names.size());
   facts_.scenario = scenario.name;
   facts_.seed = seed;
   facts_.replicas = names;

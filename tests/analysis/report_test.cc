@@ -240,6 +240,24 @@ TEST(Report, MigrationStepsCarryTheirPhaseMetricsAndTheCutoverWindow) {
   EXPECT_EQ(report["inter_region_bytes"]["client"], 700);
 }
 
+// The loss bound: a zero-loss configuration allows none, so the failover run's lost write
+// exceeds it; an async one allows the writes acknowledged in the second before the outage
+// (in [1.0 s, 2.0 s): one, at 1.9 s) times the promoted replica's lag then (1000 ms at the
+// 2.0 s sample), with 50% slack, plus one.
+TEST(Report, DataLossIsComparedWithTheBoundTheConfigurationAllows) {
+  RunFacts facts = failover_run();
+  facts.guarantee = LossGuarantee{.zero_loss = true, .failures_tolerated = 1};
+  json loss = report_for(facts)["data_loss"];
+  EXPECT_EQ(loss["acknowledged_writes_lost"], 1);
+  EXPECT_EQ(loss["bound_writes"], 0.0);
+  EXPECT_EQ(loss["exceeds_bound"], true);
+  facts.guarantee = LossGuarantee{};
+  loss = report_for(facts)["data_loss"];
+  EXPECT_EQ(loss["zero_loss_promised"], false);
+  EXPECT_DOUBLE_EQ(loss["bound_writes"].get<double>(), 1 * 1.0 * 1.5 + 1);
+  EXPECT_EQ(loss["exceeds_bound"], false);
+}
+
 TEST(Report, RecordsRunIdentityAndCounts) {
   const json report = report_for(failover_run());
   EXPECT_EQ(report["scenario"], "hand-written");
@@ -282,7 +300,11 @@ TEST(Report, SummarisesLagAvailabilityLossAndRecovery) {
   EXPECT_EQ(report["availability"]["write"], 0.666667);
   EXPECT_TRUE(report["availability"]["read"].is_null());
 
-  EXPECT_EQ(report["data_loss"], (json{{"acknowledged_writes_lost", 1}, {"rpo_ms", 600.0}}));
+  EXPECT_EQ(report["data_loss"], (json{{"acknowledged_writes_lost", 1},
+                                       {"rpo_ms", 600.0},
+                                       {"zero_loss_promised", false},
+                                       {"bound_writes", 2.5},
+                                       {"exceeds_bound", false}}));
 
   EXPECT_EQ(report["failover_count"], 1);
   EXPECT_EQ(report["failovers"],

@@ -345,12 +345,19 @@ TEST(ScenarioRuns, AsyncLosesTheWritesTheBestBackupHadNotReceivedWhenThePrimaryR
       << writes_per_s << " writes/s";
   ASSERT_EQ(run.report.at("failovers").size(), 1u) << run.report.at("failovers").dump();
   EXPECT_FALSE(run.report.at("rto_ms").is_null());
+  // The report's own bound for async agrees: the loss is within it.
+  const json& data_loss = run.report.at("data_loss");
+  EXPECT_FALSE(data_loss.at("zero_loss_promised").get<bool>());
+  EXPECT_EQ(data_loss.at("exceeds_bound"), false) << data_loss.dump();
+  EXPECT_GE(data_loss.at("bound_writes").get<double>(), lost.get<double>());
 }
 
 TEST(ScenarioRuns, SyncLosesNoAcknowledgedWriteWhenThePrimaryRegionFails) {
   const ScenarioRun run = run_scenario(primary_region_outage("sync"));
   ASSERT_TRUE(ran(run));
   EXPECT_EQ(run.report.at("data_loss").at("acknowledged_writes_lost"), 0);
+  EXPECT_TRUE(run.report.at("data_loss").at("zero_loss_promised").get<bool>());
+  EXPECT_EQ(run.report.at("data_loss").at("exceeds_bound"), false);
   EXPECT_EQ(run.report.at("failovers").size(), 1u) << run.report.at("failovers").dump();
   EXPECT_FALSE(run.report.at("rto_ms").is_null());
 }

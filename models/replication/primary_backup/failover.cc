@@ -188,7 +188,9 @@ bool PrimaryBackup::committed_entries_are_safe() const {
     case AckMode::kAsync:
       return false;
     case AckMode::kSemiSync:
-      return config_.semi_sync_acks + config_.majority() > config_.replicas.size();
+      // A committed entry is on the primary and k backups; every electing majority holds one
+      // of those k + 1 copies when they overlap, and a voter refuses a less up-to-date log.
+      return config_.semi_sync_acks + 1 + config_.majority() > config_.replicas.size();
     case AckMode::kSync:
       return true;
   }

@@ -24,7 +24,7 @@
 // primary stops acknowledging writes. Scripted mode has no elections and no step-down: an
 // operator's PromoteNow makes a node primary in its epoch + 1.
 //
-// Guarantee (checked as an invariant): sync, and semi_sync with k + majority > replicas,
+// Guarantee (checked as an invariant): sync, and semi_sync with (k + 1) + majority > replicas,
 // never truncate a committed entry. Async may, and that is the data loss the simulator
 // measures.
 #pragma once
