@@ -9,7 +9,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include "analysis/history_jsonl.h"
 #include "analysis/report.h"
 #include "sim/run.h"
 #include "sim/scenario/scenario_loader.h"
@@ -74,15 +73,6 @@ struct RunCommand {
   bool history = false;
 };
 
-// DIR/history.jsonl: every client operation, one JSON object per line, in completion order.
-bool write_history(const std::filesystem::path& path, const analysis::RunFacts& facts) {
-  std::ofstream out(path);
-  if (!out) return false;
-  analysis::HistoryJsonlWriter writer(out, facts.regions, facts.replicas);
-  for (const analysis::Operation& op : facts.operations) writer.append(op);
-  return static_cast<bool>(out);
-}
-
 int run_command(const RunCommand& command) {
   std::optional<sim::Scenario> scenario = load_or_report(command.scenario_path);
   if (!scenario) return kExitBadInput;
@@ -97,8 +87,18 @@ int run_command(const RunCommand& command) {
     return kExitBadInput;
   }
   const bool progress = !command.quiet && isatty(STDERR_FILENO);
-  const sim::RunResult result =
-      sim::run_simulation(*scenario, {.seed = seed, .show_progress = progress});
+  // DIR/history.jsonl is streamed during the run: one JSON line per operation as it completes.
+  std::ofstream history;
+  if (command.history) {
+    history.open(out_dir / "history.jsonl");
+    if (!history) {
+      std::cerr << "cutover: " << (out_dir / "history.jsonl").string() << ": cannot write\n";
+      return kExitBadInput;
+    }
+  }
+  const sim::RunResult result = sim::run_simulation(
+      *scenario,
+      {.seed = seed, .show_progress = progress, .history = command.history ? &history : nullptr});
   if (result.failure) {
     std::cerr << "cutover: internal error: " << result.failure->what << "\n  on node "
               << result.failure->node << " at simulated t=" << result.failure->time_s
@@ -112,7 +112,8 @@ int run_command(const RunCommand& command) {
       {"operations", result.facts.operations.size()}};
   const nlohmann::json report =
       analysis::build_report(result.facts, slo_specs(*scenario), run_section);
-  if ((command.history && !write_history(out_dir / "history.jsonl", result.facts)) ||
+  history.close();
+  if ((command.history && !history) ||
       !write_file(out_dir / "report.json", report.dump(2) + "\n") ||
       !write_file(out_dir / "timeseries.csv", analysis::render_timeseries_csv(result.facts))) {
     std::cerr << "cutover: " << out_dir.string() << ": cannot write the report\n";

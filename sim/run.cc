@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "analysis/history_jsonl.h"
 #include "sim/node/node_actor.h"
 #include "sim/observe/health_checks.h"
 #include "sim/observe/observer.h"
@@ -55,6 +56,11 @@ RunResult run_simulation(const Scenario& scenario, const RunOptions& options) {
   sg4::Engine engine("cutover");
   configure_engine();
   World world(scenario, options.seed, build_platform(scenario.topology, scenario.node));
+  std::optional<analysis::HistoryJsonlWriter> history;
+  if (options.history != nullptr) {
+    history.emplace(*options.history, world.facts().regions, world.facts().replicas);
+    world.stream_history_to(&*history);
+  }
   const double end_s = end_of_run_s(scenario);
   start_actors(world, options, end_s);
   engine.run_until(end_s);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <ostream>
 
 #include "analysis/history.h"
 #include "sim/scenario/scenario.h"
@@ -15,6 +16,8 @@ namespace cutover::sim {
 struct RunOptions {
   std::uint64_t seed = 1;
   bool show_progress = false;
+  // Where each client operation is written (one JSON line) as it completes; none: not written.
+  std::ostream* history = nullptr;
 };
 
 struct RunResult {

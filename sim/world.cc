@@ -179,6 +179,11 @@ models::routing::RegionWeights World::region_weights(
   return by_region;
 }
 
+void World::record_operation(const analysis::Operation& operation) {
+  facts_.operations.push_back(operation);
+  if (history_ != nullptr) history_->append(operation);
+}
+
 void World::set_read_only(std::optional<std::uint32_t> region, bool on) {
   if (region) {
     read_only_regions_.at(*region) = on;

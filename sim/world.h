@@ -12,6 +12,7 @@
 #include <simgrid/s4u.hpp>
 
 #include "analysis/history.h"
+#include "analysis/history_jsonl.h"
 #include "models/core/rng.h"
 #include "models/core/storage.h"
 #include "models/replication/protocol.h"
@@ -104,6 +105,9 @@ class World {
   void add_extra_delay(std::uint32_t a, std::uint32_t b, models::Duration one_way);
 
   analysis::RunFacts& facts() { return facts_; }
+  // A completed client operation: kept for analysis, and written out at once when streaming.
+  void record_operation(const analysis::Operation& operation);
+  void stream_history_to(analysis::HistoryJsonlWriter* writer) { history_ = writer; }
   void record_trace(models::NodeId node, const models::TraceEvent& event, models::TimePoint at);
   void note_crash(models::NodeId node, models::TimePoint at);  // for elections' leaderless time
 
@@ -134,6 +138,7 @@ class World {
   std::optional<models::TimePoint> leader_lost_at_;
   std::optional<analysis::ElectionRecord> open_election_;
   std::optional<InvariantFailure> failure_;
+  analysis::HistoryJsonlWriter* history_ = nullptr;
 };
 
 }  // namespace cutover::sim

@@ -313,7 +313,7 @@ class ClientLoop {
   void record(const InFlight& op, analysis::OpOutcome outcome, models::Version version,
               std::optional<NodeId> answered_by = std::nullopt) {
     const bool write = op.request.kind == models::OpKind::kWrite;
-    world_.facts().operations.push_back(
+    world_.record_operation(
         analysis::Operation{.client_region = region_,
                             .kind = op.request.kind,
                             .key = op.request.key,
