@@ -31,7 +31,9 @@ struct CpuDone {
 struct HeldPacket {
   std::shared_ptr<Packet> packet;
 };
-struct ClientArrival {};
+struct ClientArrival {  // closed loop: which user issues it (open loop: always 0)
+  std::uint32_t user = 0;
+};
 struct ClientTimeout {  // one attempt of an operation waited long enough
   std::uint64_t sequence;
   std::uint32_t attempt;

@@ -97,7 +97,7 @@ class ClientLoop {
   void run() {
     if (workload_.closed_loop) {
       for (std::uint32_t user = 0; user < workload_.closed_loop->users; ++user) {
-        schedule_next_arrival();
+        schedule_next_arrival(user);
       }
     } else {
       schedule_next_arrival();
@@ -117,6 +117,7 @@ class ClientLoop {
     NodeId target;
     bool local_read = false;
     bool redirected = false;
+    std::uint32_t user = 0;  // closed loop: the user who issued it (its session)
     std::uint32_t attempts = 1;
     std::uint32_t dns_client = 0;  // behind DNS: which client's cache it uses
     std::optional<NodeId> entry;   // behind the load balancer: the replica it entered through
@@ -139,7 +140,7 @@ class ClientLoop {
 
   // Open loop: the next Poisson arrival. Closed loop: one user's next request after its
   // think time (called once per user at the start and after each of its operations).
-  void schedule_next_arrival() {
+  void schedule_next_arrival(std::uint32_t user = 0) {
     const double gap_ms = workload_.closed_loop
                               ? (workload_.closed_loop->think_time_ms > 0
                                      ? rng_.exponential(workload_.closed_loop->think_time_ms)
@@ -147,17 +148,17 @@ class ClientLoop {
                               : rng_.exponential(1000.0 / workload_.rate_per_s);
     const models::TimePoint next = sim_now() + models::from_ms(gap_ms);
     if (next >= end_of_arrivals_) return;
-    queue_.push(next, ClientArrival{});
+    queue_.push(next, ClientArrival{.user = user});
     ++pending_arrivals_;
   }
 
   void on_event(const LocalEvent& event) {
-    if (std::holds_alternative<ClientArrival>(event)) {
+    if (const auto* arrival = std::get_if<ClientArrival>(&event)) {
       --pending_arrivals_;
-      const bool started = !world_.region_is_out(region_) && start_operation();
+      const bool started = !world_.region_is_out(region_) && start_operation(arrival->user);
       // Open loop: arrivals never wait. Closed loop: the user waits for its operation, or
       // (its region dark, its write refused) thinks and tries again.
-      if (!workload_.closed_loop || !started) schedule_next_arrival();
+      if (!workload_.closed_loop || !started) schedule_next_arrival(arrival->user);
     } else if (const auto* timeout = std::get_if<ClientTimeout>(&event)) {
       auto it = in_flight_.find(timeout->sequence);
       if (it == in_flight_.end() || it->second.attempts != timeout->attempt ||
@@ -204,7 +205,7 @@ class ClientLoop {
   }
 
   // False when the operation ended at once (a write refused by the read-only flag).
-  bool start_operation() {
+  bool start_operation(std::uint32_t user) {
     const bool write = rng_.bernoulli(workload_.write_fraction);
     const models::Key key = zipf_ ? zipf_->sample(rng_) : rng_.uniform_below(workload_.key_space);
     InFlight op{
@@ -213,7 +214,8 @@ class ClientLoop {
                     .key = key,
                     .value_bytes = workload_.value_bytes,
                     .allow_backup_read = !write && workload_.read_from == ReadTarget::kLocal},
-        .invoked_at = sim_now()};
+        .invoked_at = sim_now(),
+        .user = user};
     op.local_read = op.request.allow_backup_read;
     if (write && world_.writes_rejected(region_)) {
       // The read-only flag refuses the write before it leaves the application.
@@ -303,13 +305,15 @@ class ClientLoop {
 
   void finish(std::unordered_map<std::uint64_t, InFlight>::iterator it, analysis::OpOutcome outcome,
               models::Version version, std::optional<NodeId> answered_by = std::nullopt) {
+    const std::uint32_t user = it->second.user;
     record(it->second, outcome, version, answered_by);
     in_flight_.erase(it);
-    if (workload_.closed_loop) schedule_next_arrival();  // the user thinks, then goes on
+    if (workload_.closed_loop) schedule_next_arrival(user);  // the user thinks, then goes on
   }
 
-  // Each operation is its own session: a workload is a population of users issuing one request
-  // each (open loop), so no two operations share a user whose guarantees could be checked.
+  // Sessions: a closed-loop user is one session (its reads must see its writes and never go
+  // back). An open-loop workload is a population of users issuing one request each, so every
+  // operation is its own session.
   void record(const InFlight& op, analysis::OpOutcome outcome, models::Version version,
               std::optional<NodeId> answered_by = std::nullopt) {
     const bool write = op.request.kind == models::OpKind::kWrite;
@@ -322,7 +326,7 @@ class ClientLoop {
                             .outcome = outcome,
                             .version = version,
                             .client = id_,
-                            .session = op.request.id.sequence,
+                            .session = workload_.closed_loop ? op.user : op.request.id.sequence,
                             .request_sequence = op.request.id.sequence,
                             .node = answered_by,
                             .write_id = write ? std::optional(op.request.id) : std::nullopt});

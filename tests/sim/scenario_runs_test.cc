@@ -570,6 +570,30 @@ TEST(ScenarioRuns, AClosedLoopIssuesUsersOverLatencyPlusThinkTimeRequestsPerSeco
       << attempted << " writes, Little's law says " << expected;
 }
 
+// A closed-loop user is a session. Reading its own writes back from a local backup, which
+// applies an entry only once it hears it committed, breaks read-your-writes; reading at the
+// primary does not.
+TEST(ScenarioRuns, ClosedLoopUsersReadingFromALocalBackupMissTheirOwnWrites) {
+  auto run_with = [](const std::string& read_from) {
+    json scenario = three_region_scenario("semi_sync");
+    scenario["duration_s"] = 5;
+    scenario["protocol"]["semi_sync_acks"] = 1;
+    scenario["workload"] = json::parse(R"([
+      {"region": "c", "closed_loop": {"users": 10, "think_time_ms": 5}, "write_fraction": 0.5,
+       "key_space": 5, "client_timeout_ms": 2000}
+    ])");
+    scenario["workload"][0]["read_from"] = read_from;
+    return run_scenario(scenario);
+  };
+  const ScenarioRun local = run_with("local");
+  const ScenarioRun primary = run_with("primary");
+  ASSERT_TRUE(ran(local));
+  ASSERT_TRUE(ran(primary));
+  EXPECT_GT(local.report.at("consistency").at("read_your_writes_violations").get<int>(), 0);
+  EXPECT_EQ(primary.report.at("consistency").at("read_your_writes_violations"), 0);
+  EXPECT_EQ(primary.report.at("consistency").at("monotonic_read_violations"), 0);
+}
+
 // Retries with the same idempotency key ride out a leader's crash: more writes succeed than
 // without them, none is lost, and the history stays linearizable (a retry applied twice would
 // let a read see an overwritten version come back).
