@@ -38,6 +38,7 @@ struct NodeRuntime {
   // on the wire and still arrive (an acknowledgement in flight reaches its client), while
   // packets to a down node are dropped at send.
   bool up = true;
+  double fsync_factor = 1;       // slow_disk faults multiply every fsync's duration
   simgrid::s4u::ActorPtr actor;  // the running incarnation
   Endpoint endpoint() const { return Endpoint{Endpoint::Kind::kNode, id.value}; }
 };

@@ -184,7 +184,8 @@ class NodeLoop {
       return;
     }
     disk_busy_ = true;
-    queue_.push(sim_now() + models::from_ms(resources_.fsync_ms), DiskSynced{token});
+    queue_.push(sim_now() + models::from_ms(resources_.fsync_ms * runtime_.fsync_factor),
+                DiskSynced{token});
   }
 
   void on_disk_synced(models::WriteToken token) {

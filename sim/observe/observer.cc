@@ -105,7 +105,10 @@ class FaultController {
   void record_window(const Fault& fault) {
     analysis::FaultWindow window{.description = describe(fault),
                                  .start = models::time_at_seconds(fault.at_s),
-                                 .disruptive = !std::holds_alternative<LinkLatency>(fault.what)};
+                                 // Outages, partitions, crashes and pauses stop service;
+                                 // slower links and disks only slow it.
+                                 .disruptive = !std::holds_alternative<LinkLatency>(fault.what) &&
+                                               !std::holds_alternative<SlowDisk>(fault.what)};
     if (fault.until_s) window.end = models::time_at_seconds(*fault.until_s);
     world_.facts().faults.push_back(window);
   }
@@ -126,6 +129,14 @@ class FaultController {
     }
     if (const auto* crash = std::get_if<NodeCrash>(&fault.what)) {
       return "node_crash " + crash->node;
+    }
+    if (const auto* slow = std::get_if<SlowDisk>(&fault.what)) {
+      char factor[32];
+      std::snprintf(factor, sizeof factor, "%.3f", slow->fsync_factor);
+      return "slow_disk " + slow->node + " fsync x" + factor;
+    }
+    if (const auto* pause = std::get_if<ProcessPause>(&fault.what)) {
+      return "process_pause " + pause->node;
     }
     const auto& latency = std::get<LinkLatency>(fault.what);
     char extra[32];
@@ -159,7 +170,22 @@ class FaultController {
         }
       }
     } else if (const auto* crash = std::get_if<NodeCrash>(&fault.what)) {
-      crash_or_restart(step, *crash);
+      if (const auto victim = target_of(step, crash->node)) {
+        set_host(*victim, delta);
+      }
+    } else if (const auto* slow = std::get_if<SlowDisk>(&fault.what)) {
+      if (const auto victim = target_of(step, slow->node)) {
+        NodeRuntime& node = *world_.nodes()[*victim];
+        node.fsync_factor = step.begins ? node.fsync_factor * slow->fsync_factor
+                                        : node.fsync_factor / slow->fsync_factor;
+      }
+    } else if (const auto* pause = std::get_if<ProcessPause>(&fault.what)) {
+      if (const auto victim = target_of(step, pause->node)) {
+        NodeRuntime& node = *world_.nodes()[*victim];
+        // A crash during the pause ends the process anyway; a restarted one is not paused.
+        if (node.actor && step.begins) node.actor->suspend();
+        if (node.actor && !step.begins) node.actor->resume();
+      }
     } else {
       const auto& latency = std::get<LinkLatency>(fault.what);
       world_.add_extra_delay(world_.region_index(latency.region_a),
@@ -168,25 +194,23 @@ class FaultController {
     }
   }
 
-  // "leader" means whoever leads when the fault starts; the same node restarts at its end. With
-  // no leader at that moment the fault crashes nothing (and says so in the fault list).
-  void crash_or_restart(const FaultStep& step, const NodeCrash& crash) {
-    if (step.begins) {
-      std::optional<std::uint32_t> victim;
-      if (crash.node == NodeCrash::kCurrentLeader) {
-        if (const NodeRuntime* leader = current_primary(world_)) victim = leader->id.value;
-      } else {
-        for (const auto& node : world_.nodes()) {
-          if (node->name == crash.node) victim = node->id.value;
-        }
+  // The node a node-level fault acts on. "leader" means whoever leads when the fault starts;
+  // the same node is released at its end. With no leader at that moment the fault does
+  // nothing (and says so in the fault list).
+  std::optional<std::uint32_t> target_of(const FaultStep& step, const std::string& name) {
+    if (!step.begins) return targets_by_fault_[step.fault];
+    std::optional<std::uint32_t> victim;
+    if (name == NodeCrash::kCurrentLeader) {
+      if (const NodeRuntime* leader = current_primary(world_)) victim = leader->id.value;
+    } else {
+      for (const auto& node : world_.nodes()) {
+        if (node->name == name) victim = node->id.value;
       }
-      crashed_by_fault_[step.fault] = victim;
-      world_.facts().faults[step.fault].description +=
-          victim ? " (" + world_.nodes()[*victim]->name + ")" : " (no leader: nothing crashed)";
-      if (victim) set_host(*victim, 1);
-      return;
     }
-    if (const auto victim = crashed_by_fault_[step.fault]) set_host(*victim, -1);
+    targets_by_fault_[step.fault] = victim;
+    world_.facts().faults[step.fault].description +=
+        victim ? " (" + world_.nodes()[*victim]->name + ")" : " (no leader: nothing done)";
+    return victim;
   }
 
   // Overlapping faults count: a host or link comes back when the last fault on it ends.
@@ -227,7 +251,7 @@ class FaultController {
 
   World& world_;
   std::vector<int> host_down_;
-  std::map<std::size_t, std::optional<std::uint32_t>> crashed_by_fault_;
+  std::map<std::size_t, std::optional<std::uint32_t>> targets_by_fault_;
   std::vector<std::vector<int>> link_down_;
 };
 

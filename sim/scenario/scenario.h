@@ -145,10 +145,22 @@ struct NodeCrash {
   static constexpr const char* kCurrentLeader = "leader";
 };
 
+// One replica's fsyncs take fsync_factor times as long while the fault lasts.
+struct SlowDisk {
+  std::string node;  // a replica name, or NodeCrash::kCurrentLeader
+  double fsync_factor = 1;
+};
+
+// One replica's process freezes (a long GC pause, a stalled VM): it handles nothing until the
+// fault ends, then resumes with its timers late and its inbox full.
+struct ProcessPause {
+  std::string node;  // a replica name, or NodeCrash::kCurrentLeader
+};
+
 struct Fault {
   double at_s = 0;
   std::optional<double> until_s;  // absent: lasts until the end of the run
-  std::variant<RegionOutage, Partition, LinkLatency, NodeCrash> what;
+  std::variant<RegionOutage, Partition, LinkLatency, NodeCrash, SlowDisk, ProcessPause> what;
 };
 
 // A health-aware load balancer in front of the replicas (see the schema).

@@ -841,12 +841,18 @@ std::vector<Fault> parse_faults(const json& doc, const Scenario& s) {
         }
       }
       fault.what = std::move(partition);
-    } else if (type == "node_crash") {
-      NodeCrash crash{f.at("node").get<std::string>()};
-      if (crash.node != NodeCrash::kCurrentLeader) {
-        require_replica(replica_names(s.topology), crash.node, at / "node");
+    } else if (type == "node_crash" || type == "slow_disk" || type == "process_pause") {
+      const std::string node = f.at("node").get<std::string>();
+      if (node != NodeCrash::kCurrentLeader) {
+        require_replica(replica_names(s.topology), node, at / "node");
       }
-      fault.what = std::move(crash);
+      if (type == "node_crash") {
+        fault.what = NodeCrash{node};
+      } else if (type == "slow_disk") {
+        fault.what = SlowDisk{node, f.at("fsync_factor").get<double>()};
+      } else {
+        fault.what = ProcessPause{node};
+      }
     } else {
       const auto names = f.at("regions").get<std::vector<std::string>>();
       regions.require(names[0], at / "regions" / std::size_t{0});

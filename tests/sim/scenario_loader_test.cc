@@ -782,6 +782,24 @@ TEST(ScenarioLoaderTest, FieldsOfTheOtherProtocolAreRefused) {
                       "missing required field \"ack\" (needed by type \"primary_backup\")"));
 }
 
+TEST(ScenarioLoaderTest, SlowDiskAndProcessPauseParse) {
+  const json slow = json::parse(
+      R"({"type": "slow_disk", "node": "leader", "fsync_factor": 8, "at_s": 3, "until_s": 9})");
+  const Scenario s = load_ok(with(base_scenario(), "/faults/3", slow));
+  EXPECT_EQ(std::get<SlowDisk>(s.faults[3].what).fsync_factor, 8);
+  EXPECT_EQ(std::get<SlowDisk>(s.faults[3].what).node, NodeCrash::kCurrentLeader);
+  EXPECT_TRUE(FailsAt(with(base_scenario(), "/faults/3", with(slow, "/fsync_factor", 0.5)),
+                      "/faults/3/fsync_factor", ""));
+  const json pause =
+      json::parse(R"({"type": "process_pause", "node": "us-west-2-0", "at_s": 3, "until_s": 4})");
+  EXPECT_EQ(
+      std::get<ProcessPause>(load_ok(with(base_scenario(), "/faults/3", pause)).faults[3].what)
+          .node,
+      "us-west-2-0");
+  EXPECT_TRUE(FailsAt(with(base_scenario(), "/faults/3", with(pause, "/fsync_factor", 2)),
+                      "/faults/3/fsync_factor", "does not apply to type \"process_pause\""));
+}
+
 TEST(ScenarioLoaderTest, NodeCrashNamesAReplicaOrTheLeader) {
   const json crash = json::parse(R"({"type": "node_crash", "node": "us-west-2-0", "at_s": 3,
                                      "until_s": 4})");

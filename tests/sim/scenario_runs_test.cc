@@ -279,6 +279,28 @@ TEST(ScenarioRuns, AnAsyncStreamUnderLoadLagsByTheOneWayDelayAndNeverStalls) {
   EXPECT_LT(lags.back(), one_way_ms + 10 * between_writes_ms);
 }
 
+// A slow disk on the farthest backup: a sync write waits for that backup's fsync, now 50 times
+// longer (100 ms). Writes arrive every 10 ms, so that disk never idles (group commit): an entry
+// waits for the fsync in progress (half of one on average) and then its own:
+// 0.5 + 0.1 + 100 + 1.5 x 100 = 250.6 ms instead of 102.6 ms.
+TEST(ScenarioRuns, ASlowDiskOnTheFarthestBackupSlowsEverySyncWriteByItsFsync) {
+  json scenario = three_region_scenario("sync");
+  scenario["faults"] =
+      json::parse(R"([{"type": "slow_disk", "node": "c-0", "fsync_factor": 50, "at_s": 0}])");
+  const ScenarioRun run = run_scenario(scenario);
+  ASSERT_TRUE(ran(run));
+  const double fsync = number_at(scenario, "/node/fsync_ms");
+  const double slow_fsync = fsync * number_at(scenario, "/faults/0/fsync_factor");
+  const double farthest = number_at(scenario, "/topology/links/1/rtt_ms");  // a <-> c
+  ASSERT_LT(1000.0 / (number_at(scenario, "/workload/0/rate_per_s") *
+                      number_at(scenario, "/workload/0/write_fraction")),
+            slow_fsync)
+      << "the model assumes the slow disk is always busy";
+  const double expected = client_path_ms(scenario) + std::max(fsync, farthest + 1.5 * slow_fsync);
+  EXPECT_TRUE(within_fraction(write_p50_ms(run), expected, 0.05))
+      << write_p50_ms(run) << " ms, expected " << expected;
+}
+
 // --- 4-6: data loss and recovery ------------------------------------------------------------
 
 // Writes only, mostly from the primary's region a (whose clients see their acknowledgements
@@ -547,6 +569,25 @@ TEST(ScenarioRuns, RaftReportsLagForFollowersAndLearnersButNotForNonMembers) {
   ASSERT_TRUE(ran(outside));
   EXPECT_TRUE(outside.report.at("replication_lag_ms").at("c-0").at("p50").is_null())
       << outside.report.at("replication_lag_ms").dump();
+}
+
+// A leader frozen (a long GC pause) for longer than the election timeout is replaced; when it
+// wakes, late, it hears the new term and follows.
+TEST(ScenarioRuns, ALeaderPausedLongerThanTheElectionTimeoutIsReplaced) {
+  json scenario = three_region_scenario("sync");
+  scenario["protocol"] = raft_protocol("a-0");
+  scenario["faults"] =
+      json::parse(R"([{"type": "process_pause", "node": "leader", "at_s": 3, "until_s": 6}])");
+  const ScenarioRun run = run_scenario(scenario);
+  ASSERT_TRUE(ran(run));
+  const json& failovers = run.report.at("failovers");
+  ASSERT_EQ(failovers.size(), 1u) << failovers.dump();
+  const double at = failovers[0].at("time_s").get<double>();
+  EXPECT_GT(at, 3.0 + number_at(scenario, "/protocol/election_timeout_min_ms") / 1000 - 0.1);
+  EXPECT_LT(at, 6.0) << "the new leader came while the old one was frozen";
+  EXPECT_NE(failovers[0].at("to"), "a-0");
+  EXPECT_EQ(run.report.at("data_loss").at("acknowledged_writes_lost"), 0);
+  EXPECT_EQ(run.report.at("consistency").at("split_brain").at("count"), 0);
 }
 
 // --- Clients ---------------------------------------------------------------------------------
