@@ -140,22 +140,13 @@ void World::send(Endpoint to, Packet packet) {
 }
 
 void World::reset_channels_between(std::uint32_t a, std::uint32_t b) {
-  const auto endpoint_at = [&](std::size_t index) {
-    if (index < nodes_.size()) {
-      return Endpoint{Endpoint::Kind::kNode, static_cast<std::uint32_t>(index)};
-    }
-    if (index < nodes_.size() + clients_.size()) {
-      return Endpoint{Endpoint::Kind::kClient, static_cast<std::uint32_t>(index - nodes_.size())};
-    }
-    return Endpoint{Endpoint::Kind::kControl, 0};
-  };
   const std::size_t count = channels_.endpoint_count();
   for (std::size_t from = 0; from < count; ++from) {
-    const std::optional<std::uint32_t> from_region = region_of(endpoint_at(from));
+    const std::optional<std::uint32_t> from_region = region_of(channels_.endpoint_at(from));
     if (!from_region || (*from_region != a && *from_region != b)) continue;
     const std::uint32_t other = *from_region == a ? b : a;
     for (std::size_t to = 0; to < count; ++to) {
-      if (region_of(endpoint_at(to)) == other) channels_.reset(from, to);
+      if (region_of(channels_.endpoint_at(to)) == other) channels_.reset(from, to);
     }
   }
 }

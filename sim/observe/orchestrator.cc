@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "analysis/quantile.h"
 #include "sim/observe/observer.h"
 #include "sim/transport/sim_clock.h"
 
@@ -463,8 +464,8 @@ class Orchestrator {
     switch (guard.metric) {
       case GuardMetric::kWriteP99Ms: {
         if (latencies.empty()) return 0;
-        const std::size_t rank =
-            static_cast<std::size_t>(std::ceil(0.99 * static_cast<double>(latencies.size())) - 1);
+        // The report's definition of a percentile, so a guard and the report agree.
+        const std::size_t rank = analysis::quantile_rank(0.99, latencies.size()) - 1;
         std::nth_element(latencies.begin(), latencies.begin() + static_cast<std::ptrdiff_t>(rank),
                          latencies.end());
         return latencies[rank];

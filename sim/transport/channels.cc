@@ -24,6 +24,15 @@ std::size_t Channels::index(Endpoint endpoint) const {
   return nodes_ + clients_;
 }
 
+Endpoint Channels::endpoint_at(std::size_t index) const {
+  CUTOVER_CHECK(index < endpoints_, "endpoint index out of range");
+  if (index < nodes_) return Endpoint{Endpoint::Kind::kNode, static_cast<std::uint32_t>(index)};
+  if (index < nodes_ + clients_) {
+    return Endpoint{Endpoint::Kind::kClient, static_cast<std::uint32_t>(index - nodes_)};
+  }
+  return Endpoint{Endpoint::Kind::kControl, 0};
+}
+
 void Channels::stamp(Endpoint from, Endpoint to, Packet& packet) {
   State& channel = state(index(from), index(to));
   packet.connection = channel.connection;

@@ -34,6 +34,7 @@ class Channels {
 
   std::size_t endpoint_count() const { return endpoints_; }
   std::size_t index(Endpoint endpoint) const;
+  Endpoint endpoint_at(std::size_t index) const;  // the inverse of index()
 
   // Sender side: stamps the packet for the channel from -> to.
   void stamp(Endpoint from, Endpoint to, Packet& packet);

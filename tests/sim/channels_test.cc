@@ -31,6 +31,14 @@ struct Fixture {
   }
 };
 
+TEST(Channels, EndpointAtInvertsIndex) {
+  const Channels channels{2, 1};
+  for (std::size_t i = 0; i < channels.endpoint_count(); ++i) {
+    EXPECT_EQ(channels.index(channels.endpoint_at(i)), i);
+  }
+  EXPECT_EQ(channels.endpoint_at(channels.index(kClient0)).kind, Endpoint::Kind::kClient);
+}
+
 TEST(InOrderInbox, PacketsArrivingInOrderAreDeliveredAtOnce) {
   Fixture f;
   for (int i = 0; i < 3; ++i) f.arrive(f.stamped(kNode0));
