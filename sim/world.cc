@@ -36,6 +36,19 @@ analysis::LossGuarantee loss_guarantee(const Scenario& scenario, std::size_t rep
   return {};
 }
 
+// Endpoint names for mailbox names, in Channels::index order.
+std::vector<std::string> endpoint_names(const Scenario& scenario) {
+  std::vector<std::string> names;
+  for (const std::string& replica : replica_names(scenario.topology)) {
+    names.push_back("node/" + replica);
+  }
+  for (std::size_t i = 0; i < scenario.workloads.size(); ++i) {
+    names.push_back("clients/" + std::to_string(i));
+  }
+  names.push_back("control");
+  return names;
+}
+
 }  // namespace
 
 World::World(const Scenario& scenario, std::uint64_t seed, Platform platform)
@@ -44,6 +57,7 @@ World::World(const Scenario& scenario, std::uint64_t seed, Platform platform)
       platform_(std::move(platform)),
       root_rng_(seed),
       channels_(platform_.node_hosts.size(), scenario.workloads.size()),
+      mailboxes_(channels_, endpoint_names(scenario)),
       // Until a primary takes office the name points at replica 0.
       dns_zone_(models::routing::Endpoint{models::routing::RegionId(platform_.node_region.at(0)),
                                           models::NodeId(0)},
@@ -55,20 +69,22 @@ World::World(const Scenario& scenario, std::uint64_t seed, Platform platform)
     runtime->name = names[i];
     runtime->region = platform_.node_region[i];
     runtime->host = platform_.node_hosts[i];
-    runtime->mailbox = sg4::Mailbox::by_name("node/" + names[i]);
     nodes_.push_back(std::move(runtime));
   }
   const std::size_t regions = scenario.topology.regions.size();
   for (const Region& region : scenario.topology.regions) facts_.regions.push_back(region.name);
   for (std::size_t i = 0; i < scenario.workloads.size(); ++i) {
-    clients_.push_back(
-        ClientEndpoint{.mailbox = sg4::Mailbox::by_name("clients/" + std::to_string(i)),
-                       .region = region_index(scenario.workloads[i].region)});
+    clients_.push_back(ClientEndpoint{.region = region_index(scenario.workloads[i].region)});
   }
   regions_out_.assign(regions, 0);
   facts_.traffic.resize(regions);
   read_only_regions_.assign(regions, false);
-  extra_.assign(regions, std::vector<models::Duration>(regions, models::Duration::zero()));
+  latency_.assign(regions, std::vector<models::Duration>(regions, models::Duration::zero()));
+  for (std::size_t a = 0; a < regions; ++a) {
+    for (std::size_t b = 0; b < regions; ++b) {
+      latency_[a][b] = models::from_ms(platform_.one_way_latency_s[a][b] * 1000.0);
+    }
+  }
   if (scenario.load_balancer) {
     // Backends are the cluster's members: a Raft replica outside the cluster joins the load
     // balancer when the migration adds it.
@@ -111,19 +127,13 @@ std::optional<std::uint32_t> World::region_of(Endpoint endpoint) const {
 }
 
 void World::send(Endpoint to, Packet packet) {
-  sg4::Mailbox* mailbox = nullptr;
-  if (to.kind == Endpoint::Kind::kNode) {
-    const NodeRuntime& node = *nodes_.at(to.id);
-    if (!node.up) return;
-    mailbox = node.mailbox;
-  } else {
-    CUTOVER_CHECK(to.kind == Endpoint::Kind::kClient, "nothing receives at the control endpoint");
-    mailbox = clients_.at(to.id).mailbox;
-  }
+  if (to.kind == Endpoint::Kind::kNode && !nodes_.at(to.id)->up) return;
+  sg4::Mailbox* mailbox = mailboxes_.of(channels_.index(packet.from), channels_.index(to));
+  CUTOVER_CHECK(mailbox != nullptr, "no channel from this sender to this receiver");
   const std::optional<std::uint32_t> from_region = region_of(packet.from);
   const std::optional<std::uint32_t> to_region = region_of(to);
-  packet.extra_delay =
-      from_region && to_region ? extra_[*from_region][*to_region] : models::Duration::zero();
+  packet.propagation_delay =
+      from_region && to_region ? latency_[*from_region][*to_region] : models::Duration::zero();
   channels_.stamp(packet.from, to, packet);
   const std::uint64_t size = packet_size_bytes(packet);
   if (from_region && to_region) {
@@ -184,8 +194,8 @@ void World::set_read_only(std::optional<std::uint32_t> region, bool on) {
 }
 
 void World::add_extra_delay(std::uint32_t a, std::uint32_t b, models::Duration one_way) {
-  extra_[a][b] += one_way;
-  if (a != b) extra_[b][a] += one_way;
+  latency_[a][b] += one_way;
+  if (a != b) latency_[b][a] += one_way;
 }
 
 void World::record_trace(models::NodeId node, const models::TraceEvent& event,

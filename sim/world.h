@@ -1,5 +1,5 @@
 // Everything the actors of one run share: the scenario, the platform, per-node runtimes
-// (storage that survives crashes), client mailboxes, the extra-latency matrix that link
+// (storage that survives crashes), channel mailboxes, the latency matrix that link
 // faults change, and the recorder that collects what analysis needs. One World per run,
 // owned by Run; no globals.
 #pragma once
@@ -20,6 +20,7 @@
 #include "models/routing/load_balancer.h"
 #include "sim/platform/platform_builder.h"
 #include "sim/scenario/scenario.h"
+#include "sim/transport/channel_mailboxes.h"
 #include "sim/transport/channels.h"
 #include "sim/transport/packet.h"
 
@@ -30,7 +31,6 @@ struct NodeRuntime {
   std::string name;
   std::uint32_t region = 0;
   simgrid::s4u::Host* host = nullptr;
-  simgrid::s4u::Mailbox* mailbox = nullptr;
   models::Storage storage;                 // survives crashes; crash() drops unsynced
   const models::Protocol* live = nullptr;  // the running incarnation, for observers
   std::uint32_t incarnation = 0;
@@ -43,9 +43,8 @@ struct NodeRuntime {
   Endpoint endpoint() const { return Endpoint{Endpoint::Kind::kNode, id.value}; }
 };
 
-// A workload's clients: one endpoint (mailbox) per workload entry, ClientId = its index.
+// A workload's clients: one endpoint per workload entry, ClientId = its index.
 struct ClientEndpoint {
-  simgrid::s4u::Mailbox* mailbox = nullptr;
   std::uint32_t region = 0;
 };
 
@@ -76,6 +75,7 @@ class World {
   // owns and frees it. A cut link or a down node loses it silently, as a real network would.
   void send(Endpoint to, Packet packet);
   Channels& channels() { return channels_; }
+  const ChannelMailboxes& mailboxes() const { return mailboxes_; }
   // Breaks every connection between endpoints of region a and endpoints of region b, both ways.
   void reset_channels_between(std::uint32_t a, std::uint32_t b);
   // Breaks every connection into (or out of) the node.
@@ -124,8 +124,10 @@ class World {
   std::vector<ClientEndpoint> clients_;
   std::optional<std::uint32_t> region_of(Endpoint endpoint) const;  // none: control
 
-  std::vector<std::vector<models::Duration>> extra_;
+  // One-way propagation delay between regions (a == b: inside a region), faults included.
+  std::vector<std::vector<models::Duration>> latency_;
   Channels channels_;
+  ChannelMailboxes mailboxes_;
   std::vector<int> regions_out_;
   models::routing::DnsZone dns_zone_;
   std::optional<models::routing::LoadBalancer> load_balancer_;

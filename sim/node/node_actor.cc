@@ -133,7 +133,7 @@ class NodeLoop {
     handle([&] { protocol_->on_start(context_); });
     InOrderInbox inbox(world_.channels(), runtime_.endpoint());
     run_event_loop(
-        runtime_.mailbox, inbox, queue_,
+        world_.mailboxes().incoming(world_.channels().index(runtime_.endpoint())), inbox, queue_,
         [&](std::unique_ptr<Packet> packet) { on_packet(*packet); },
         [&](LocalEvent&& event) { on_event(std::move(event)); }, [&] { return !world_.failure(); });
   }
@@ -230,9 +230,9 @@ void start_node(World& world, NodeRuntime& runtime) {
   NodeRuntime* node = &runtime;
   runtime.actor = sg4::Actor::create(runtime.name, runtime.host, [&world, node] {
     ++node->incarnation;
-    // Packets that reached the mailbox but no receive before the crash belong to a dead process.
-    node->mailbox->clear();
-    node->mailbox->set_receiver(sg4::Actor::self());
+    // Packets that reached the mailboxes but no receive before the crash belong to a dead
+    // process: attaching drops them.
+    world.mailboxes().attach_self(world.channels().index(node->endpoint()));
     NodeLoop loop(world, *node);
     loop.run();
   });
@@ -243,7 +243,7 @@ void crash_node(World& world, NodeRuntime& runtime) {
   world.note_crash(runtime.id, sim_now());
   world.reset_channels_to(runtime.id);  // what was on its way in dies with the process
   runtime.storage.crash();
-  runtime.mailbox->set_receiver(nullptr);
+  world.mailboxes().detach(world.channels().index(runtime.endpoint()));
   if (runtime.actor) runtime.actor->kill();
   runtime.actor = nullptr;
 }

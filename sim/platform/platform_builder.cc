@@ -22,11 +22,10 @@ struct RegionZone {
 
 // A host with its NIC: the star route host -> everyone uses the UP half, everyone -> host
 // the DOWN half, so a host-to-host route crosses two NICs.
-sg4::Host* add_host(sg4::NetZone* zone, const std::string& name, double nic_bytes_per_s,
-                    double nic_latency_s) {
+sg4::Host* add_host(sg4::NetZone* zone, const std::string& name, double nic_bytes_per_s) {
   sg4::Host* host = zone->create_host(name, kHostSpeedFlops);
   auto* nic = zone->create_split_duplex_link(name + "_nic", nic_bytes_per_s);
-  nic->set_latency(nic_latency_s);
+  nic->set_latency(0.0);  // propagation delay is the transport's (see the header)
   zone->add_route(host->get_netpoint(), nullptr, nullptr, nullptr,
                   {LinkInRoute(nic, LinkInRoute::Direction::UP)}, true);
   return host;
@@ -47,41 +46,37 @@ Platform build_platform(const Topology& topology, const NodeResources& node) {
   auto* world = sg4::create_full_zone("world");
   std::vector<RegionZone> zones;
   std::uint32_t region_number = 0;
+  const std::size_t n = topology.regions.size();
+  platform.one_way_latency_s.assign(n, std::vector<double>(n, 0.0));
   for (const Region& region : topology.regions) {
     auto* zone = sg4::create_star_zone(region.name);
     zone->set_parent(world);
-    // Two NIC hops per intra-region path: each carries a quarter of the round trip.
-    const double nic_latency_s = seconds(region.intra_rtt_ms) / 4.0;
+    platform.one_way_latency_s[region_number][region_number] = seconds(region.intra_rtt_ms) / 2;
     const double nic_bandwidth = bytes_per_s(node.nic_bandwidth_mbps);
     for (std::uint32_t i = 0; i < region.nodes; ++i) {
       platform.node_hosts.push_back(
-          add_host(zone, region.name + "-" + std::to_string(i), nic_bandwidth, nic_latency_s));
+          add_host(zone, region.name + "-" + std::to_string(i), nic_bandwidth));
       platform.node_region.push_back(region_number);
     }
-    platform.client_hosts.push_back(
-        add_host(zone, "clients@" + region.name, nic_bandwidth, nic_latency_s));
+    platform.client_hosts.push_back(add_host(zone, "clients@" + region.name, nic_bandwidth));
     zones.push_back({zone, zone->create_router(region.name + "_gw")});
     zone->seal();
     ++region_number;
   }
   auto* control = sg4::create_star_zone("control");
   control->set_parent(world);
-  platform.observer_host = add_host(control, "observer", kControlBandwidthBytesPerS, 0.0);
+  platform.observer_host = add_host(control, "observer", kControlBandwidthBytesPerS);
   auto* control_gateway = control->create_router("control_gw");
   control->seal();
 
-  const std::size_t n = topology.regions.size();
   platform.wan.assign(n, std::vector<sg4::SplitDuplexLink*>(n, nullptr));
   for (const Link& link : topology.links) {
     const std::size_t a = region_index(topology, link.region_a);
     const std::size_t b = region_index(topology, link.region_b);
-    // Host-to-host one way = NIC (intra_a/4) + WAN + NIC (intra_b/4) = rtt / 2.
-    const double wan_latency_s = seconds(link.rtt_ms) / 2.0 -
-                                 seconds(topology.regions[a].intra_rtt_ms) / 4.0 -
-                                 seconds(topology.regions[b].intra_rtt_ms) / 4.0;
+    platform.one_way_latency_s[a][b] = platform.one_way_latency_s[b][a] = seconds(link.rtt_ms) / 2;
     auto* wan = world->create_split_duplex_link(link.region_a + "<->" + link.region_b,
                                                 bytes_per_s(link.bandwidth_mbps));
-    wan->set_latency(wan_latency_s < 0 ? 0.0 : wan_latency_s);
+    wan->set_latency(0.0);
     world->add_route(zones[a].zone->get_netpoint(), zones[b].zone->get_netpoint(), zones[a].gateway,
                      zones[b].gateway, {LinkInRoute(wan, LinkInRoute::Direction::UP)}, true);
     platform.wan[a][b] = platform.wan[b][a] = wan;

@@ -1,19 +1,11 @@
-// The loop every actor runs: a set of pending receives on its mailbox, kept across
-// iterations, raced against the next local deadline with Comm::wait_any_for (3.32 has no
-// ActivitySet). No polling: the actor sleeps until a packet arrives or its next local event
-// is due. Packets stamped with extra link delay are parked on the local queue until due, then
-// pass through the in-order inbox (channels.h), so each sender's stream arrives in order.
-//
-// Why several receives: SimGrid matches a put with a pending get at once, and that pair then
-// takes the put's whole path latency. With a single pending get, a message from a far region
-// (70 ms) holds the get while a message from the same rack arrives and waits behind it
-// (measured: local reads at 26 ms instead of 0.6 ms). So after every wake-up the loop makes
-// sure kSpareReceives gets are still unmatched, growing the set as more transfers are in
-// flight to this actor at once (up to kMaxReceives; beyond that, transfers still complete into
-// the mailbox's done list and are picked up by the next posted get, a little late).
+// The loop every actor runs: one pending receive on each of its incoming channel mailboxes
+// (channel_mailboxes.h), kept across iterations, raced against the next local deadline with
+// Comm::wait_any_for (3.32 has no ActivitySet). No polling: the actor sleeps until a packet
+// arrives or its next local event is due. A packet whose bytes have arrived is parked on the
+// local queue for its propagation delay (packet.h), then passes through the in-order inbox
+// (channels.h), so each sender's stream arrives in order.
 #pragma once
 
-#include <deque>
 #include <memory>
 #include <vector>
 
@@ -30,30 +22,26 @@ namespace cutover::sim {
 // on_packet(std::unique_ptr<Packet>) handles a delivered packet; on_event(LocalEvent&&) a due
 // local event; keep_going() is asked after each step. Returns when keep_going() is false.
 template <typename OnPacket, typename OnEvent, typename KeepGoing>
-void run_event_loop(simgrid::s4u::Mailbox* mailbox, InOrderInbox& inbox, LocalEventQueue& queue,
-                    OnPacket&& on_packet, OnEvent&& on_event, KeepGoing&& keep_going) {
+void run_event_loop(const std::vector<simgrid::s4u::Mailbox*>& incoming, InOrderInbox& inbox,
+                    LocalEventQueue& queue, OnPacket&& on_packet, OnEvent&& on_event,
+                    KeepGoing&& keep_going) {
   namespace sg4 = simgrid::s4u;
-  constexpr unsigned kSpareReceives = 4;
-  constexpr std::size_t kMaxReceives = 4096;
-  std::deque<Packet*> incoming;  // deque: the gets hold addresses of its elements
-  std::vector<sg4::CommPtr> pending;
-  auto keep_spare_receives = [&] {
-    // Mailbox::size() counts our gets that no transfer has matched yet.
-    while (mailbox->size() < kSpareReceives && pending.size() < kMaxReceives) {
-      incoming.push_back(nullptr);
-      pending.push_back(mailbox->get_async<Packet>(&incoming.back()));
-    }
+  std::vector<Packet*> received(incoming.size(), nullptr);
+  std::vector<sg4::CommPtr> pending(incoming.size());
+  auto post_receive = [&](std::size_t slot) {
+    received[slot] = nullptr;
+    pending[slot] = incoming[slot]->get_async<Packet>(&received[slot]);
   };
+  for (std::size_t slot = 0; slot < incoming.size(); ++slot) post_receive(slot);
   auto deliver = [&](std::unique_ptr<Packet> packet) {
-    if (packet->extra_delay > models::Duration::zero()) {
-      const models::TimePoint due = sim_now() + packet->extra_delay;  // before the move below
+    if (packet->propagation_delay > models::Duration::zero()) {
+      const models::TimePoint due = sim_now() + packet->propagation_delay;  // before the move
       queue.push(due, HeldPacket{std::shared_ptr<Packet>(std::move(packet))});
     } else {
       inbox.accept(std::move(packet), on_packet);
     }
   };
   while (keep_going()) {
-    keep_spare_receives();
     double timeout = -1;  // wait for a packet only
     if (!queue.empty()) {
       timeout = std::max(0.0, models::to_seconds(queue.next_time()) - sg4::Engine::get_clock());
@@ -65,10 +53,7 @@ void run_event_loop(simgrid::s4u::Mailbox* mailbox, InOrderInbox& inbox, LocalEv
       // A sender's link or host failed mid-transfer: that packet is lost, as on a real
       // network. Re-arm every receive that failed.
       for (std::size_t slot = 0; slot < pending.size(); ++slot) {
-        if (pending[slot]->get_state() == sg4::Activity::State::FAILED) {
-          incoming[slot] = nullptr;
-          pending[slot] = mailbox->get_async<Packet>(&incoming[slot]);
-        }
+        if (pending[slot]->get_state() == sg4::Activity::State::FAILED) post_receive(slot);
       }
       continue;
     }
@@ -77,10 +62,9 @@ void run_event_loop(simgrid::s4u::Mailbox* mailbox, InOrderInbox& inbox, LocalEv
       // A receive can also end without data when its transfer failed on a link cut; the
       // sender's clean-up already freed that payload, so only a finished one is ours.
       const bool finished = pending[slot]->get_state() == sg4::Activity::State::FINISHED;
-      Packet* received = incoming[slot];
-      incoming[slot] = nullptr;
-      pending[slot] = mailbox->get_async<Packet>(&incoming[slot]);  // re-arm before handling
-      if (finished && received != nullptr) deliver(std::unique_ptr<Packet>(received));
+      Packet* packet = received[slot];
+      post_receive(slot);  // re-arm before handling
+      if (finished && packet != nullptr) deliver(std::unique_ptr<Packet>(packet));
       continue;
     }
     const models::TimePoint now = sim_now();

@@ -1,10 +1,11 @@
 // What travels through SimGrid mailboxes: one protocol message, client request, client reply
 // or operator command, with its sender, its place in the sender's stream to the receiver, and
-// the extra delay a degraded link adds.
+// the propagation delay of its path.
 //
-// Extra latency is modelled here, not with Link::set_latency (which hangs comms that are in
-// their latency phase in SimGrid 3.32): the sender stamps the extra one-way delay of the
-// region pair at send time and the receiver holds the packet that much longer.
+// Latency is modelled here, not by SimGrid links (see platform_builder.h for why; also,
+// Link::set_latency hangs comms in their latency phase in SimGrid 3.32): the sender stamps
+// the one-way delay of the region pair at send time, link faults included, and the receiver
+// holds the packet that long after its bytes arrived.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +25,7 @@ struct Packet {
   Endpoint from;
   std::uint32_t connection = 0;  // channel order, see channels.h
   std::uint64_t sequence = 0;
-  models::Duration extra_delay{};
+  models::Duration propagation_delay{};
   std::variant<models::Message, models::ClientRequest, models::ClientReply, models::AdminCommand>
       body;
 };

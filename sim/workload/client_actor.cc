@@ -102,9 +102,10 @@ class ClientLoop {
     } else {
       schedule_next_arrival();
     }
-    InOrderInbox inbox(world_.channels(), Endpoint{Endpoint::Kind::kClient, id_.value});
+    const Endpoint self{Endpoint::Kind::kClient, id_.value};
+    InOrderInbox inbox(world_.channels(), self);
     run_event_loop(
-        world_.client(id_).mailbox, inbox, queue_,
+        world_.mailboxes().incoming(world_.channels().index(self)), inbox, queue_,
         [&](std::unique_ptr<Packet> packet) { on_packet(*packet); },
         [&](LocalEvent&& event) { on_event(event); },
         [&] { return (pending_arrivals_ > 0 || !in_flight_.empty()) && !world_.failure(); });
@@ -353,7 +354,8 @@ class ClientLoop {
 }  // namespace
 
 void run_clients(World& world, models::ClientId id) {
-  world.client(id).mailbox->set_receiver(simgrid::s4u::Actor::self());
+  world.mailboxes().attach_self(
+      world.channels().index(Endpoint{Endpoint::Kind::kClient, id.value}));
   ClientLoop loop(world, id);
   loop.run();
 }
