@@ -7,14 +7,32 @@
 
 namespace cutover::models {
 
+KvStateMachine::ClientWrites::const_iterator KvStateMachine::find_sequence(
+    const ClientWrites& writes, std::uint64_t sequence) {
+  const auto at = std::lower_bound(
+      writes.begin(), writes.end(), sequence,
+      [](const AppliedSequence& write, std::uint64_t wanted) { return write.sequence < wanted; });
+  return at != writes.end() && at->sequence == sequence ? at : writes.end();
+}
+
+void KvStateMachine::remember(ClientWrites& writes, std::uint64_t sequence, Version version) {
+  auto at = writes.end();
+  while (at != writes.begin() && std::prev(at)->sequence > sequence) --at;  // usually no step
+  writes.insert(at, AppliedSequence{.sequence = sequence, .version = version});
+  if (sequence >= kDedupWindow) {
+    const std::uint64_t oldest_kept = sequence - kDedupWindow + 1;
+    while (!writes.empty() && writes.front().sequence < oldest_kept) writes.pop_front();
+  }
+}
+
 void KvStateMachine::apply(const LogEntry& entry) {
   CUTOVER_CHECK(entry.version.index.value == applied_index_.value + 1,
                 "apply out of order: got " + std::to_string(entry.version.index.value) + " after " +
                     std::to_string(applied_index_.value));
   applied_index_ = entry.version.index;
   if (entry.kind != EntryKind::kNormal) return;
-  auto& writes = applied_writes_[entry.request.client.value];
-  if (writes.contains(entry.request.sequence)) {
+  ClientWrites& writes = applied_writes_[entry.request.client.value];
+  if (find_sequence(writes, entry.request.sequence) != writes.end()) {
     if (deduplicate_) {
       ++repeats_skipped_;
       return;
@@ -24,10 +42,7 @@ void KvStateMachine::apply(const LogEntry& entry) {
     cells_[entry.key] = Cell{.version = entry.version, .value_bytes = entry.value_bytes};
     return;
   }
-  writes.emplace(entry.request.sequence, entry.version);
-  if (entry.request.sequence >= kDedupWindow) {
-    writes.erase(writes.begin(), writes.lower_bound(entry.request.sequence - kDedupWindow + 1));
-  }
+  remember(writes, entry.request.sequence, entry.version);
   cells_[entry.key] = Cell{.version = entry.version, .value_bytes = entry.value_bytes};
 }
 
@@ -35,22 +50,28 @@ std::optional<Version> KvStateMachine::applied_version(RequestId request) const 
   if (!deduplicate_) return std::nullopt;  // the planted bug: retries look new
   const auto client = applied_writes_.find(request.client.value);
   if (client == applied_writes_.end()) return std::nullopt;
-  const auto write = client->second.find(request.sequence);
+  const auto write = find_sequence(client->second, request.sequence);
   if (write == client->second.end()) return std::nullopt;
-  return write->second;
+  return write->version;
 }
 
 std::vector<AppliedWrite> KvStateMachine::recent_writes() const {
-  std::vector<AppliedWrite> out;
+  std::vector<std::uint32_t> clients;
+  std::size_t total = 0;
   for (const auto& [client, writes] : applied_writes_) {
-    for (const auto& [sequence, version] : writes) {
+    clients.push_back(client);
+    total += writes.size();
+  }
+  std::sort(clients.begin(), clients.end());  // each client's writes are already in order
+  std::vector<AppliedWrite> out;
+  out.reserve(total);
+  for (std::uint32_t client : clients) {
+    for (const AppliedSequence& write : applied_writes_.at(client)) {
       out.push_back(
-          AppliedWrite{.request = RequestId{.client = ClientId(client), .sequence = sequence},
-                       .version = version});
+          AppliedWrite{.request = RequestId{.client = ClientId(client), .sequence = write.sequence},
+                       .version = write.version});
     }
   }
-  std::sort(out.begin(), out.end(),
-            [](const AppliedWrite& a, const AppliedWrite& b) { return a.request < b.request; });
   return out;
 }
 
@@ -87,7 +108,7 @@ void KvStateMachine::restore(const std::vector<KvCell>& cells,
   cells_.clear();
   applied_writes_.clear();
   for (const AppliedWrite& write : recent_writes) {
-    applied_writes_[write.request.client.value].emplace(write.request.sequence, write.version);
+    remember(applied_writes_[write.request.client.value], write.request.sequence, write.version);
   }
   for (const KvCell& cell : cells) {
     CUTOVER_CHECK(cell.version.index <= last_index, "snapshot cell newer than the snapshot");
