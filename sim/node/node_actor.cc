@@ -58,14 +58,24 @@ class SimContext final : public models::Context {
     pending_requests_[request.id] = request;
   }
 
-  // Carries out queued sends; returns the durability requests for the disk.
+  // Carries out queued sends, one transfer per receiver (see Packet::coalesced); returns the
+  // durability requests for the disk.
   std::vector<models::WriteToken> flush() {
+    std::vector<std::pair<Endpoint, Packet>> transfers;  // in order of each receiver's first
     for (Outgoing& out : outbox_) {
       const Endpoint to = out.to_node ? world_.node(*out.to_node).endpoint()
                                       : Endpoint{Endpoint::Kind::kClient, out.to_client->value};
-      world_.send(to, std::move(out.packet));
+      auto same_receiver = std::find_if(transfers.begin(), transfers.end(), [&](const auto& t) {
+        return t.first.kind == to.kind && t.first.id == to.id;
+      });
+      if (same_receiver == transfers.end()) {
+        transfers.emplace_back(to, std::move(out.packet));
+      } else {
+        same_receiver->second.coalesced.push_back(std::move(out.packet.body));
+      }
     }
     outbox_.clear();
+    for (auto& [to, packet] : transfers) world_.send(to, std::move(packet));
     std::vector<models::WriteToken> requests;
     requests.swap(persist_requests_);
     return requests;
@@ -141,14 +151,18 @@ class NodeLoop {
   ~NodeLoop() { runtime_.live = nullptr; }
 
  private:
-  void on_packet(Packet& packet) {
-    if (auto* message = std::get_if<models::Message>(&packet.body)) {
-      const models::NodeId from(packet.from.id);
+  void on_packet(const Packet& packet) {
+    for_each_body(packet, [&](const PacketBody& body) { on_message(packet.from, body); });
+  }
+
+  void on_message(Endpoint sender, const PacketBody& body) {
+    if (auto* message = std::get_if<models::Message>(&body)) {
+      const models::NodeId from(sender.id);
       handle([&] { protocol_->on_message(from, *message, context_); });
-    } else if (auto* request = std::get_if<models::ClientRequest>(&packet.body)) {
+    } else if (auto* request = std::get_if<models::ClientRequest>(&body)) {
       // The client named in the request (it may come forwarded by another replica).
       schedule_on_cpu(request->id.client, *request);
-    } else if (auto* command = std::get_if<models::AdminCommand>(&packet.body)) {
+    } else if (auto* command = std::get_if<models::AdminCommand>(&body)) {
       handle([&] { protocol_->on_admin(*command, context_); });
     }
   }

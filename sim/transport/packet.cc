@@ -2,17 +2,27 @@
 
 namespace cutover::sim {
 
-std::uint64_t packet_size_bytes(const Packet& packet) {
+namespace {
+
+std::uint64_t body_size_bytes(const PacketBody& body) {
   return std::visit(
-      [](const auto& body) -> std::uint64_t {
-        using Body = std::decay_t<decltype(body)>;
-        if constexpr (std::is_same_v<Body, models::AdminCommand>) {
+      [](const auto& message) -> std::uint64_t {
+        using Message = std::decay_t<decltype(message)>;
+        if constexpr (std::is_same_v<Message, models::AdminCommand>) {
           return models::kMessageHeaderBytes;
         } else {
-          return models::size_bytes(body);
+          return models::size_bytes(message);
         }
       },
-      packet.body);
+      body);
+}
+
+}  // namespace
+
+std::uint64_t packet_size_bytes(const Packet& packet) {
+  std::uint64_t bytes = 0;
+  for_each_body(packet, [&](const PacketBody& body) { bytes += body_size_bytes(body); });
+  return bytes;
 }
 
 }  // namespace cutover::sim

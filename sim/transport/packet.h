@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <variant>
+#include <vector>
 
 #include "models/core/message.h"
 #include "models/replication/protocol.h"
@@ -21,15 +22,30 @@ struct Endpoint {
   std::uint32_t id = 0;  // NodeId value, or client index
 };
 
+using PacketBody =
+    std::variant<models::Message, models::ClientRequest, models::ClientReply, models::AdminCommand>;
+
 struct Packet {
   Endpoint from;
   std::uint32_t connection = 0;  // channel order, see channels.h
   std::uint64_t sequence = 0;
   models::Duration propagation_delay{};
-  std::variant<models::Message, models::ClientRequest, models::ClientReply, models::AdminCommand>
-      body;
+  PacketBody body;
+  // Messages coalesced behind `body`: a node's handler that sends several messages to one
+  // receiver hands them to the network as one transfer, the way TCP coalesces writes made in
+  // one instant (a ReadIndex round answering many reads of one client region at once). They
+  // are delivered after `body`, in order.
+  std::vector<PacketBody> coalesced;
 };
 
+// Every message the packet carries, in order: f(const PacketBody&).
+template <typename F>
+void for_each_body(const Packet& packet, F&& f) {
+  f(packet.body);
+  for (const PacketBody& body : packet.coalesced) f(body);
+}
+
+// The bytes on the wire: the sum of the messages' sizes (each keeps its own header).
 std::uint64_t packet_size_bytes(const Packet& packet);
 
 }  // namespace cutover::sim

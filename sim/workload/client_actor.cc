@@ -237,15 +237,22 @@ class ClientLoop {
   }
 
   void on_packet(const Packet& packet) {
-    const auto* reply = std::get_if<models::ClientReply>(&packet.body);
-    if (reply == nullptr) return;
+    for_each_body(packet, [&](const PacketBody& body) {
+      if (const auto* reply = std::get_if<models::ClientReply>(&body)) {
+        on_reply(*reply, NodeId(packet.from.id));
+      }
+    });
+  }
+
+  void on_reply(const models::ClientReply& reply_ref, NodeId from) {
+    const models::ClientReply* reply = &reply_ref;
     auto it = in_flight_.find(reply->id.sequence);
     if (it == in_flight_.end()) return;  // answered after its timeout: outcome already recorded
     InFlight& op = it->second;
     if (reply->status != models::ReplyStatus::kOk && op.retry_pending) return;  // already failed
     switch (reply->status) {
       case models::ReplyStatus::kOk:
-        finish(it, analysis::OpOutcome::kOk, reply->version, NodeId(packet.from.id));
+        finish(it, analysis::OpOutcome::kOk, reply->version, from);
         return;
       case models::ReplyStatus::kNotPrimary:
         // Behind a DNS name the client talks to whatever the name resolves to; it cannot
@@ -262,7 +269,7 @@ class ClientLoop {
         break;
     }
     target_of(op).failed(op.target);
-    attempt_failed(it, analysis::OpOutcome::kFailed, NodeId(packet.from.id));
+    attempt_failed(it, analysis::OpOutcome::kFailed, from);
   }
 
   Target& target_of(const InFlight& op) { return op.local_read ? local_target_ : primary_target_; }
