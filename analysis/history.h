@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/cost_facts.h"
 #include "analysis/migration_facts.h"
 #include "models/core/message.h"
 #include "models/core/types.h"
@@ -203,6 +204,7 @@ struct RunFacts {
   std::vector<Phase> phases;                 // in scenario order
   std::vector<AckRecord> acks;               // in time order
   std::vector<ReplicaState> replica_states;  // ascending by node
+  CostFacts cost;                            // prices and billing, for the cost section
 };
 
 }  // namespace cutover::analysis

@@ -59,9 +59,17 @@ std::vector<std::string> known_metric_paths(const std::vector<std::string>& regi
   paths.push_back("data_loss.bound_writes");
   paths.push_back("rto_ms");
   paths.push_back("failover_count");
+  paths.push_back("end_of_run.has_primary");
+  paths.push_back("end_of_run.lag_ms_max");
   paths.push_back("cutover_unavailable_ms");
   for (const char* traffic_class : {"replication", "client", "total"}) {
     paths.push_back(std::string("inter_region_bytes.") + traffic_class);
+  }
+  for (const char* cost_path :
+       {"cost.total_usd", "cost.egress.total.usd", "cost.egress.total.bytes",
+        "cost.egress.replication.usd", "cost.egress.replication.bytes", "cost.egress.client.usd",
+        "cost.egress.client.bytes", "cost.instances.usd", "cost.storage.usd"}) {
+    paths.push_back(cost_path);
   }
   paths.push_back("election_summary.count");
   for (const char* measure : {"duration_ms", "leaderless_ms"}) {

@@ -52,12 +52,22 @@ struct GuardFiring {
   double limit = 0;
 };
 
+// A replica joining the cluster (billed from then on) or leaving it (billed no more). `at` is
+// the start of the step that added it (the operator provisions the host when the step starts)
+// or the moment its removal took effect.
+struct MembershipRecord {
+  models::TimePoint at{};
+  models::NodeId node;
+  bool joined = true;
+};
+
 struct MigrationFacts {
   bool planned = false;
   std::vector<StepRecord> steps;
   std::optional<GuardFiring> guard_fired;
   bool completed = false;    // every step of the plan succeeded
   bool rolled_back = false;  // the rollback plan ran (after a guard or a failed step)
+  std::vector<MembershipRecord> membership;  // in time order
 };
 
 }  // namespace cutover::analysis

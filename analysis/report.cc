@@ -18,6 +18,7 @@
 #include "analysis/checkers/session_guarantees.h"
 #include "analysis/checkers/split_brain.h"
 #include "analysis/checkers/stale_reads.h"
+#include "analysis/cost_report.h"
 #include "analysis/histogram.h"
 #include "analysis/lag.h"
 #include "analysis/quantile.h"
@@ -323,6 +324,34 @@ void add_migration(const RunFacts& facts, json& report) {
   report["cutover_unavailable_ms"] = number(worst_cutover_ms);
 }
 
+// The state the run ends in, from the last lag sample: who is primary and how far each replica
+// trails it. A system that healed after its faults has a primary and replicas near lag 0 (clients
+// stop at duration_s, so caught-up replicas show exactly 0). `cutover explore` checks it.
+void add_end_of_run(const RunFacts& facts, json& report) {
+  json end = {{"time_s", nullptr},
+              {"primary", nullptr},
+              {"has_primary", 0},
+              {"lag_ms", json::object()},
+              {"lag_ms_max", nullptr}};
+  if (!facts.lag.times.empty()) {
+    const std::size_t last = facts.lag.times.size() - 1;
+    end["time_s"] = seconds(facts.lag.times[last]);
+    if (last < facts.lag.primary.size() && facts.lag.primary[last]) {
+      end["primary"] = replica_name(facts, *facts.lag.primary[last]);
+      end["has_primary"] = 1;
+    }
+    std::optional<double> lag_max;
+    for (std::size_t r = 0; r < facts.lag.lag_ms.size() && r < facts.replicas.size(); ++r) {
+      const std::vector<double>& series = facts.lag.lag_ms[r];
+      const bool measured = last < series.size() && std::isfinite(series[last]);
+      end["lag_ms"][facts.replicas[r]] = measured ? number(series[last]) : json(nullptr);
+      if (measured) lag_max = std::max(lag_max.value_or(0.0), series[last]);
+    }
+    end["lag_ms_max"] = number(lag_max);
+  }
+  report["end_of_run"] = std::move(end);
+}
+
 void add_recovery(const RunFacts& facts, json& report) {
   const Recovery recovery = measure_recovery(facts);
   json entries = json::array();
@@ -615,8 +644,10 @@ json build_report(const RunFacts& facts, const std::vector<SloSpec>& slos,
   add_elections(facts, report);
   add_migration(facts, report);
   report["inter_region_bytes"] = traffic_json(facts, facts.traffic);
+  report["cost"] = cost_section(facts);
   add_dns(facts, report);
   add_recovery(facts, report);
+  add_end_of_run(facts, report);
   add_data_loss(facts, report);
   add_consistency(facts, report);
 
@@ -735,6 +766,8 @@ std::string render_summary(const json& report) {
   out << "  split brain " << show(consistency.at("split_brain").at("count"))
       << " windows, duplicate applications " << show(consistency.at("duplicate_applications"))
       << ", diverging keys " << show(consistency.at("reconciliation").at("diverging_keys")) << "\n";
+
+  if (report.contains("cost")) out << render_cost_summary(report);
 
   const json& slos = report.at("slo");
   std::size_t held = 0;

@@ -21,6 +21,8 @@
 //   data_loss.{acknowledged_writes_lost,rpo_ms}            see checkers/lost_writes.h
 //   failovers[] {time_s, from (null if unknown), to, epoch}, failover_count
 //   rto_ms, recovery[] {fault, start_s, end_s, rto_ms, recovered}   disruptive faults only
+//   end_of_run.{time_s, primary (null: none), has_primary (1/0), lag_ms.<replica>,
+//     lag_ms_max}                                          the last lag sample: did it heal?
 //   faults[] {description, start_s, end_s}                 every fault, in scenario order
 //   consistency                                            see analysis/checkers/*.h
 //     .stale_reads.{count,max_staleness_ms}                 stale_reads.h; also
@@ -38,6 +40,7 @@
 //     .reconciliation.{diverging_ranges, diverging_keys (null when no survivor state was
 //       recorded), replicas_compared, replicas.<replica>.{diverging_ranges[] [first, last],
 //       diverging_keys}}                                    reconciliation.h
+//   cost                                                   see analysis/cost_report.h
 //   slo[] {name, metric, op, value, limit, ok}             in the order given
 //   run                                                    the caller's section, verbatim
 // Latency percentiles come from LatencyHistogram (<= 0.5% relative error); lag percentiles are

@@ -7,7 +7,11 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake pkg-config libsimgrid-dev nlohmann-json3-dev libvalijson-dev
           libcli11-dev libboost-dev libboost-graph-dev libeigen3-dev libgtest-dev
-          libbenchmark-dev)
+          libbenchmark-dev libxml2-dev
+          # report.html: Chart.js is compiled into cutover; its tests use Chromium and libpng
+          libjs-chart.js chromium libpng-dev
+          # notebooks/ and their test (jupyter nbconvert --execute)
+          jupyter-nbconvert python3-ipykernel python3-pandas python3-matplotlib)
 
 missing=()
 for package in "${PACKAGES[@]}"; do

@@ -9,7 +9,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include "analysis/html_report.h"
 #include "analysis/report.h"
+#include "sim/cli/analyze_command.h"
+#include "sim/cli/commands.h"
+#include "sim/cli/explore_command.h"
 #include "sim/run.h"
 #include "sim/scenario/scenario_loader.h"
 
@@ -71,10 +75,26 @@ struct RunCommand {
   std::string out_dir;
   bool quiet = false;
   bool history = false;
+  std::vector<std::string> sets;       // --set /json/pointer=value
+  std::optional<std::uint32_t> seeds;  // --seeds N: sim/cli/seed_batch.h
+  std::size_t jobs = 0;                // --jobs J, with --seeds; 0: one per core
 };
 
 int run_command(const RunCommand& command) {
-  std::optional<sim::Scenario> scenario = load_or_report(command.scenario_path);
+  if (command.seeds) {
+    return sim::cli::run_seeds_command({.scenario_path = command.scenario_path,
+                                        .set_texts = command.sets,
+                                        .first_seed = command.seed,
+                                        .seed_count = *command.seeds,
+                                        .jobs_max = command.jobs,
+                                        .out_dir = command.out_dir,
+                                        .quiet = command.quiet,
+                                        .history = command.history});
+  }
+  const auto overrides = sim::cli::parse_overrides_or_report(command.sets);
+  if (!overrides) return kExitBadInput;
+  std::optional<sim::Scenario> scenario =
+      sim::cli::load_or_report(command.scenario_path, *overrides);
   if (!scenario) return kExitBadInput;
   const std::uint64_t seed = command.seed.value_or(scenario->seed);
   const fs::path out_dir =
@@ -102,7 +122,10 @@ int run_command(const RunCommand& command) {
   if (result.failure) {
     std::cerr << "cutover: internal error: " << result.failure->what << "\n  on node "
               << result.failure->node << " at simulated t=" << result.failure->time_s
-              << " s; reproduce with: cutover run " << command.scenario_path << " --seed " << seed
+              << " s; reproduce with: "
+              << sim::cli::replay_command({.scenario_path = command.scenario_path,
+                                           .seed = seed,
+                                           .overrides = *overrides})
               << "\n";
     return kExitInternalError;
   }
@@ -115,13 +138,15 @@ int run_command(const RunCommand& command) {
   history.close();
   if ((command.history && !history) ||
       !write_file(out_dir / "report.json", report.dump(2) + "\n") ||
-      !write_file(out_dir / "timeseries.csv", analysis::render_timeseries_csv(result.facts))) {
+      !write_file(out_dir / "timeseries.csv", analysis::render_timeseries_csv(result.facts)) ||
+      !write_file(out_dir / "report.html", analysis::render_html_report(report, result.facts))) {
     std::cerr << "cutover: " << out_dir.string() << ": cannot write the report\n";
     return kExitBadInput;
   }
   if (!command.quiet) {
     std::cout << analysis::render_summary(report)
-              << "report: " << (out_dir / "report.json").string() << "\n";
+              << "report: " << (out_dir / "report.json").string() << "\n"
+              << "page:   " << (out_dir / "report.html").string() << "\n";
   }
   return analysis::all_slos_held(report) ? kExitSloHeld : kExitSloFailed;
 }
@@ -152,10 +177,37 @@ int main(int argc, char** argv) {
   run_app->add_flag("--quiet", run.quiet, "Print nothing but errors");
   run_app->add_flag("--history", run.history,
                     "Also write DIR/history.jsonl: every client operation, one per line");
+  run_app->add_option("--set", run.sets,
+                      "Override one scenario field before it is checked: /json/pointer=value");
+  CLI::Option* seeds_option =
+      run_app
+          ->add_option("--seeds", run.seeds,
+                       "Run N seeds (--seed or the scenario's seed, then +1, ...) in parallel; "
+                       "reports in DIR/seeds/<seed>/, statistics in DIR/summary.json")
+          ->check(CLI::PositiveNumber);
+  run_app->add_option("--jobs", run.jobs, "With --seeds: runs at a time (default: one per core)")
+      ->check(CLI::PositiveNumber)
+      ->needs(seeds_option);
   std::string validate_path;
   CLI::App* validate_app =
       app.add_subcommand("validate", "Check a scenario file without running it");
   validate_app->add_option("scenario", validate_path, "Scenario file (JSON)")->required();
+  sim::cli::AnalyzeOptions analyze;
+  CLI::App* analyze_app = app.add_subcommand(
+      "analyze", "Topology risk: single failures, min cut, commit latency per region");
+  analyze_app->add_option("scenario", analyze.scenario_path, "Scenario file (JSON)")->required();
+  analyze_app->add_option("--json", analyze.json_path, "Also write the answer as JSON to FILE");
+  analyze_app->add_option("--out", analyze.out_dir, "Also write DIR/analysis.json");
+  sim::cli::CompareCommand compare;
+  CLI::App* compare_app = compare.add_to(app);
+  sim::cli::SweepCommand sweep;
+  CLI::App* sweep_app = sweep.add_to(app);
+  sim::cli::CapacityCommand capacity;
+  CLI::App* capacity_app = capacity.add_to(app);
+  sim::cli::ExploreCommand explore;
+  CLI::App* explore_app = explore.add_to(app);
+  sim::cli::ShrinkCommand shrink;
+  CLI::App* shrink_app = shrink.add_to(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -164,6 +216,12 @@ int main(int argc, char** argv) {
   }
   try {
     if (run_app->parsed()) return run_command(run);
+    if (analyze_app->parsed()) return sim::cli::run_analyze_command(analyze);
+    if (compare_app->parsed()) return compare.run();
+    if (sweep_app->parsed()) return sweep.run();
+    if (capacity_app->parsed()) return capacity.run();
+    if (explore_app->parsed()) return explore.run();
+    if (shrink_app->parsed()) return shrink.run();
     return validate_command(validate_path);
   } catch (const std::exception& error) {
     std::cerr << "cutover: internal error: " << error.what() << "\n";

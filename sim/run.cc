@@ -4,11 +4,13 @@
 #include <chrono>
 
 #include "analysis/history_jsonl.h"
+#include "sim/faults/fault_controller.h"
 #include "sim/node/node_actor.h"
 #include "sim/observe/health_checks.h"
 #include "sim/observe/observer.h"
 #include "sim/observe/orchestrator.h"
 #include "sim/platform/platform_builder.h"
+#include "sim/scenario/cost_facts.h"
 #include "sim/workload/client_actor.h"
 
 namespace sg4 = simgrid::s4u;
@@ -56,6 +58,7 @@ RunResult run_simulation(const Scenario& scenario, const RunOptions& options) {
   sg4::Engine engine("cutover");
   configure_engine();
   World world(scenario, options.seed, build_platform(scenario.topology, scenario.node));
+  world.facts().cost = cost_facts(scenario);
   std::optional<analysis::HistoryJsonlWriter> history;
   if (options.history != nullptr) {
     history.emplace(*options.history, world.facts().regions, world.facts().replicas);

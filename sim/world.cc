@@ -58,6 +58,8 @@ World::World(const Scenario& scenario, std::uint64_t seed, Platform platform)
       root_rng_(seed),
       channels_(platform_.node_hosts.size(), scenario.workloads.size()),
       mailboxes_(channels_, endpoint_names(scenario)),
+      network_faults_(channels_.endpoint_count(), scenario.topology.regions.size(),
+                      scenario.faults.size()),
       // Until a primary takes office the name points at replica 0.
       dns_zone_(models::routing::Endpoint{models::routing::RegionId(platform_.node_region.at(0)),
                                           models::NodeId(0)},
@@ -68,20 +70,31 @@ World::World(const Scenario& scenario, std::uint64_t seed, Platform platform)
     runtime->id = models::NodeId(static_cast<std::uint32_t>(i));
     runtime->name = names[i];
     runtime->region = platform_.node_region[i];
+    runtime->site = platform_.node_site[i];
     runtime->host = platform_.node_hosts[i];
     nodes_.push_back(std::move(runtime));
   }
   const std::size_t regions = scenario.topology.regions.size();
   for (const Region& region : scenario.topology.regions) facts_.regions.push_back(region.name);
-  for (std::size_t i = 0; i < scenario.workloads.size(); ++i) {
-    clients_.push_back(ClientEndpoint{.region = region_index(scenario.workloads[i].region)});
+  const SiteLayout sites = site_layout(scenario.topology);
+  for (const Workload& workload : scenario.workloads) {
+    clients_.push_back(ClientEndpoint{
+        .region = region_index(workload.region),
+        .site = site_index(scenario.topology, sites, workload.region, workload.zone)});
   }
   regions_out_.assign(regions, 0);
+  clients_out_.assign(scenario.workloads.size(), 0);
+  site_by_endpoint_.assign(channels_.endpoint_count(), kNoSite);  // the control endpoint: none
+  for (const auto& node : nodes_) site_by_endpoint_[channels_.index(node->endpoint())] = node->site;
+  for (std::uint32_t c = 0; c < clients_.size(); ++c) {
+    site_by_endpoint_[channels_.index(Endpoint{Endpoint::Kind::kClient, c})] = clients_[c].site;
+  }
   facts_.traffic.resize(regions);
   read_only_regions_.assign(regions, false);
-  latency_.assign(regions, std::vector<models::Duration>(regions, models::Duration::zero()));
-  for (std::size_t a = 0; a < regions; ++a) {
-    for (std::size_t b = 0; b < regions; ++b) {
+  const std::size_t site_count = platform_.site_region.size();
+  latency_.assign(site_count, std::vector<models::Duration>(site_count, models::Duration::zero()));
+  for (std::size_t a = 0; a < site_count; ++a) {
+    for (std::size_t b = 0; b < site_count; ++b) {
       latency_[a][b] = models::from_ms(platform_.one_way_latency_s[a][b] * 1000.0);
     }
   }
@@ -128,25 +141,63 @@ std::optional<std::uint32_t> World::region_of(Endpoint endpoint) const {
 
 void World::send(Endpoint to, Packet packet) {
   if (to.kind == Endpoint::Kind::kNode && !nodes_.at(to.id)->up) return;
-  sg4::Mailbox* mailbox = mailboxes_.of(channels_.index(packet.from), channels_.index(to));
+  const std::size_t from_index = channels_.index(packet.from);
+  const std::size_t to_index = channels_.index(to);
+  // A node-level cut loses the packet, as a cut link would.
+  if (network_faults_.any_blocked() && network_faults_.blocked(from_index, to_index)) return;
+  sg4::Mailbox* mailbox = mailboxes_.of(from_index, to_index);
   CUTOVER_CHECK(mailbox != nullptr, "no channel from this sender to this receiver");
   const std::optional<std::uint32_t> from_region = region_of(packet.from);
   const std::optional<std::uint32_t> to_region = region_of(to);
-  packet.propagation_delay =
-      from_region && to_region ? latency_[*from_region][*to_region] : models::Duration::zero();
-  channels_.stamp(packet.from, to, packet);
+  const std::uint32_t from_site = site_by_endpoint_[from_index];
+  const std::uint32_t to_site = site_by_endpoint_[to_index];
+  packet.propagation_delay = from_site != kNoSite && to_site != kNoSite
+                                 ? latency_[from_site][to_site]
+                                 : models::Duration::zero();
+  PacketFate fate;
+  if (network_faults_.any_degraded() && from_region && to_region) {
+    fate = network_faults_.on_send(*from_region, *to_region, packet.propagation_delay);
+    packet.propagation_delay += fate.extra_delay;
+  }
+  if (fate.unordered) {
+    // Out of the stream: no sequence number, but the connection, so a reset still drops it.
+    packet.connection = channels_.state(from_index, to_index).connection;
+    packet.unordered = true;
+  } else {
+    channels_.stamp(packet.from, to, packet);
+  }
   const std::uint64_t size = packet_size_bytes(packet);
   if (from_region && to_region) {
     const bool replication =
         packet.from.kind == Endpoint::Kind::kNode && to.kind == Endpoint::Kind::kNode;
     auto& matrix = replication ? facts_.traffic.replication : facts_.traffic.client;
-    matrix[*from_region][*to_region] += size;
+    matrix[*from_region][*to_region] += fate.duplicated ? 2 * size : size;
   }
-  const auto bytes = static_cast<double>(size);
+  if (fate.duplicated) {
+    Packet copy = packet;
+    copy.unordered = true;
+    post(mailbox, std::move(packet), size);
+    post(mailbox, std::move(copy), size);
+    return;
+  }
+  post(mailbox, std::move(packet), size);
+}
+
+void World::post(sg4::Mailbox* mailbox, Packet packet, std::uint64_t size) {
   auto* owned = new Packet(std::move(packet));
-  mailbox->put_init(owned, bytes)->detach([](void* payload) {
+  mailbox->put_init(owned, static_cast<double>(size))->detach([](void* payload) {
     delete static_cast<Packet*>(payload);
   });
+}
+
+void World::cut_channel(std::size_t from, std::size_t to, bool cut) {
+  if (!cut) {
+    network_faults_.unblock(from, to);
+    return;
+  }
+  // Only the first cut breaks the connection: packets sent while it is cut are dropped
+  // before they are stamped, so the stream has no gap to wait for at the heal.
+  if (network_faults_.block(from, to)) channels_.reset(from, to);
 }
 
 void World::reset_channels_between(std::uint32_t a, std::uint32_t b) {
@@ -194,8 +245,14 @@ void World::set_read_only(std::optional<std::uint32_t> region, bool on) {
 }
 
 void World::add_extra_delay(std::uint32_t a, std::uint32_t b, models::Duration one_way) {
-  latency_[a][b] += one_way;
-  if (a != b) latency_[b][a] += one_way;
+  const std::vector<std::uint32_t>& region_of_site = platform_.site_region;
+  for (std::size_t s = 0; s < latency_.size(); ++s) {
+    for (std::size_t t = 0; t < latency_.size(); ++t) {
+      const std::uint32_t from = region_of_site[s];
+      const std::uint32_t to = region_of_site[t];
+      if ((from == a && to == b) || (from == b && to == a)) latency_[s][t] += one_way;
+    }
+  }
 }
 
 void World::record_trace(models::NodeId node, const models::TraceEvent& event,

@@ -18,6 +18,8 @@
 #include "models/replication/protocol.h"
 #include "models/routing/dns.h"
 #include "models/routing/load_balancer.h"
+#include "sim/faults/network_faults.h"
+#include "sim/faults/node_clock.h"
 #include "sim/platform/platform_builder.h"
 #include "sim/scenario/scenario.h"
 #include "sim/transport/channel_mailboxes.h"
@@ -30,6 +32,7 @@ struct NodeRuntime {
   models::NodeId id;
   std::string name;
   std::uint32_t region = 0;
+  std::uint32_t site = 0;  // its zone (scenario.h SiteLayout)
   simgrid::s4u::Host* host = nullptr;
   models::Storage storage;                 // survives crashes; crash() drops unsynced
   const models::Protocol* live = nullptr;  // the running incarnation, for observers
@@ -38,7 +41,10 @@ struct NodeRuntime {
   // on the wire and still arrive (an acknowledgement in flight reaches its client), while
   // packets to a down node are dropped at send.
   bool up = true;
-  double fsync_factor = 1;       // slow_disk faults multiply every fsync's duration
+  double fsync_factor = 1;  // slow_disk faults multiply every fsync's duration
+  // disk_stall faults: no fsync completes before this (TimePoint::max(): never again).
+  models::TimePoint disk_stalled_until{};
+  NodeClock clock;               // clock_skew faults: what the protocol reads as time
   simgrid::s4u::ActorPtr actor;  // the running incarnation
   Endpoint endpoint() const { return Endpoint{Endpoint::Kind::kNode, id.value}; }
 };
@@ -46,6 +52,7 @@ struct NodeRuntime {
 // A workload's clients: one endpoint per workload entry, ClientId = its index.
 struct ClientEndpoint {
   std::uint32_t region = 0;
+  std::uint32_t site = 0;  // its zone (scenario.h SiteLayout)
 };
 
 // The first broken invariant stops the run; the CLI reports it with seed and time (exit 3).
@@ -81,6 +88,12 @@ class World {
   // Breaks every connection into (or out of) the node.
   void reset_channels_to(models::NodeId node);
   void reset_channels_from(models::NodeId node);
+  // Node-level cuts (partitions naming zones or replicas, one-way and partial partitions, zone
+  // outages): while a channel (Channels::index of sender and receiver) is cut, packets on it
+  // are dropped at send; cutting it resets it, so nothing in flight on it arrives.
+  void cut_channel(std::size_t from, std::size_t to, bool cut);
+  // Per-packet link faults (jitter, loss, duplication, reordering): network_faults.h.
+  NetworkFaults& network_faults() { return network_faults_; }
 
   // The read-only feature flag (migration step set_read_only): global or per client region.
   void set_read_only(std::optional<std::uint32_t> region, bool on);
@@ -101,8 +114,14 @@ class World {
   // Region outages, for the region's clients (ref-counted: outages may overlap).
   void set_region_out(std::uint32_t region, bool out) { regions_out_.at(region) += out ? 1 : -1; }
   bool region_is_out(std::uint32_t region) const { return regions_out_.at(region) > 0; }
+  // Zone outages, for the clients placed in the zone (ref-counted too).
+  void set_clients_out(models::ClientId id, bool out) { clients_out_.at(id.value) += out ? 1 : -1; }
+  bool clients_are_out(models::ClientId id) const {
+    return clients_out_.at(id.value) > 0 || region_is_out(clients_.at(id.value).region);
+  }
 
-  // Link-latency faults: extra one-way delay between two regions (both directions).
+  // Link-latency faults: extra one-way delay between two regions (both directions; every
+  // pair of their zones).
   void add_extra_delay(std::uint32_t a, std::uint32_t b, models::Duration one_way);
 
   analysis::RunFacts& facts() { return facts_; }
@@ -123,12 +142,17 @@ class World {
   std::vector<std::unique_ptr<NodeRuntime>> nodes_;
   std::vector<ClientEndpoint> clients_;
   std::optional<std::uint32_t> region_of(Endpoint endpoint) const;  // none: control
+  void post(simgrid::s4u::Mailbox* mailbox, Packet packet, std::uint64_t size);
 
-  // One-way propagation delay between regions (a == b: inside a region), faults included.
+  // One-way propagation delay between sites (zones; s == t: inside one), faults included.
   std::vector<std::vector<models::Duration>> latency_;
+  static constexpr std::uint32_t kNoSite = ~std::uint32_t{0};
+  std::vector<std::uint32_t> site_by_endpoint_;  // by Channels::index; kNoSite: control
   Channels channels_;
   ChannelMailboxes mailboxes_;
+  NetworkFaults network_faults_;
   std::vector<int> regions_out_;
+  std::vector<int> clients_out_;  // by workload (ClientId)
   models::routing::DnsZone dns_zone_;
   std::optional<models::routing::LoadBalancer> load_balancer_;
   bool read_only_global_ = false;

@@ -1,13 +1,12 @@
 // Duplicate application: one logical client write (WriteId) applied more than once, i.e.
-// idempotency broken (a retried or redirected request appended again instead of recognised).
+// idempotency broken (a retried or redirected request applied again instead of recognised).
 //
-// Two sources, both recorded by the simulator:
-//   * each replica's applied-write counts (ReplicaState::applied_writes): a count >= 2 is a
-//     duplicate on that replica;
-//   * the surviving log (FinalState::surviving_log, when there is a survivor): two kNormal
-//     entries carrying the same request id are two applications of one write by whoever applies
-//     that log. The compacted prefix (snapshot) cannot be checked this way.
-// count is the number of distinct write ids found applied more than once by either source.
+// The source is each replica's applied-write counts (ReplicaState::applied_writes), recorded by
+// the simulator: a count >= 2 is a duplicate on that replica. The log is not a source: it may
+// hold one request twice (a retry, or a duplicated packet, that reached the leader while the
+// original was still uncommitted), and a deduplicating state machine applies the second entry as
+// a no-op (Raft thesis §6.3), so two entries are not two applications. count is the number of
+// distinct write ids found applied more than once on any replica.
 #pragma once
 
 #include <cstddef>
@@ -21,13 +20,13 @@ namespace cutover::analysis {
 
 struct DuplicateApplication {
   WriteId write_id;
-  std::optional<NodeId> replica;  // nullopt: found in the surviving log
+  std::optional<NodeId> replica;  // where it was applied more than once
   std::uint32_t times = 0;        // >= 2
 };
 
 struct DuplicateApplications {
   std::size_t count = 0;
-  // Ascending by (write_id, replica), the surviving log's finding before the replicas'.
+  // Ascending by (write_id, replica).
   std::vector<DuplicateApplication> findings;
 };
 

@@ -21,7 +21,8 @@ class SimContext final : public models::Context {
   SimContext(World& world, NodeRuntime& runtime, LocalEventQueue& queue, models::Rng rng)
       : world_(world), runtime_(runtime), queue_(queue), rng_(std::move(rng)) {}
 
-  models::TimePoint now() const override { return sim_now(); }
+  // The node's own clock (clock_skew faults skew it); our records below use true time.
+  models::TimePoint now() const override { return runtime_.clock.local(sim_now()); }
   void send(models::NodeId to, models::Message message) override {
     outbox_.push_back(
         Outgoing{.to_node = to, .packet = Packet{.from = self(), .body = std::move(message)}});
@@ -37,7 +38,7 @@ class SimContext final : public models::Context {
     outbox_.push_back(Outgoing{.to_client = to, .packet = Packet{.from = self(), .body = reply}});
   }
   void set_timer(models::TimerId id, models::Duration after) override {
-    queue_.set_timer(id, now() + after);
+    queue_.set_timer(id, sim_now() + runtime_.clock.real_duration(after));
   }
   void cancel_timer(models::TimerId id) override { queue_.cancel_timer(id); }
   models::Storage& storage() override { return runtime_.storage; }
@@ -48,7 +49,7 @@ class SimContext final : public models::Context {
   }
   models::Rng& rng() override { return rng_; }
   void emit(const models::TraceEvent& event) override {
-    world_.record_trace(runtime_.id, event, now());
+    world_.record_trace(runtime_.id, event, sim_now());
   }
 
   // The protocol, once built: acknowledgements are attributed to its role and epoch.
@@ -110,7 +111,7 @@ class SimContext final : public models::Context {
     const models::NodeView view = protocol_->view();
     if (view.role != models::Role::kPrimary) return;
     world_.facts().acks.push_back(
-        analysis::AckRecord{.at = now(), .node = runtime_.id, .epoch = view.epoch, .kind = op});
+        analysis::AckRecord{.at = sim_now(), .node = runtime_.id, .epoch = view.epoch, .kind = op});
   }
 
   World& world_;
@@ -203,6 +204,12 @@ class NodeLoop {
   }
 
   void on_disk_synced(models::WriteToken token) {
+    if (sim_now() < runtime_.disk_stalled_until) {  // a disk_stall fault: done when it ends
+      if (runtime_.disk_stalled_until != models::TimePoint::max()) {
+        queue_.push(runtime_.disk_stalled_until, DiskSynced{token});
+      }
+      return;
+    }
     runtime_.storage.sync_through(token.value);
     disk_busy_ = false;
     handle([&] { protocol_->on_persisted(token, context_); });

@@ -24,8 +24,10 @@ std::vector<models::NodeId> nodes_named(const Scenario& scenario,
   return ids;
 }
 
-std::unique_ptr<models::Protocol> make_primary_backup(const Scenario& scenario,
-                                                      models::NodeId self) {
+}  // namespace
+
+models::primary_backup::Config primary_backup_config(const Scenario& scenario,
+                                                     models::NodeId self) {
   namespace pb = models::primary_backup;
   const PrimaryBackupSettings& settings = scenario.protocol.primary_backup;
   pb::Config config{
@@ -44,7 +46,15 @@ std::unique_ptr<models::Protocol> make_primary_backup(const Scenario& scenario,
   };
   const std::size_t replicas = replica_names(scenario.topology).size();
   for (std::uint32_t i = 0; i < replicas; ++i) config.replicas.push_back(models::NodeId(i));
-  return std::make_unique<pb::PrimaryBackup>(std::move(config));
+  return config;
+}
+
+namespace {
+
+std::unique_ptr<models::Protocol> make_primary_backup(const Scenario& scenario,
+                                                      models::NodeId self) {
+  return std::make_unique<models::primary_backup::PrimaryBackup>(
+      primary_backup_config(scenario, self));
 }
 
 std::unique_ptr<models::Protocol> make_raft(const Scenario& scenario, models::NodeId self) {
@@ -92,6 +102,7 @@ std::optional<models::NodeId> initial_primary(const Scenario& scenario) {
 }
 
 std::unique_ptr<models::Protocol> make_protocol(const Scenario& scenario, models::NodeId self) {
+  if (auto planted = testing_planted_protocol(scenario, self)) return planted;
   switch (scenario.protocol.type) {
     case ProtocolType::kPrimaryBackup:
       return make_primary_backup(scenario, self);

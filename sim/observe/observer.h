@@ -1,6 +1,6 @@
-// Actors on the observer host, outside every failure domain: the fault controller that
-// plays the scenario's timeline, and the sampler that measures replication lag on a fixed
-// grid (and shows progress). Plus the end-of-run reading of the surviving state.
+// Actors on the observer host, outside every failure domain: the sampler that measures
+// replication lag on a fixed grid (and shows progress); the fault controller is in
+// sim/faults/fault_controller.h. Plus the end-of-run reading of the surviving state.
 //
 // Observers read nodes' storage and protocol views directly: that is measurement with
 // perfect knowledge, which a real system cannot have, and it never feeds back into the
@@ -10,8 +10,6 @@
 #include "sim/world.h"
 
 namespace cutover::sim {
-
-void run_fault_controller(World& world);
 
 struct SamplerOptions {
   models::TimePoint end;

@@ -80,10 +80,11 @@ class Orchestrator {
   bool run_step(const MigrationStep& step, bool rollback) {
     current_ = &step;
     in_rollback_ = rollback;
+    step_start_ = sim_now();
     analysis::StepRecord record{.name = step.name,
                                 .type = type_name(step.type),
                                 .rollback = rollback,
-                                .start = sim_now(),
+                                .start = step_start_,
                                 .moves_leadership = moves_leadership(step)};
     const analysis::TrafficMatrix traffic_before = world_.facts().traffic;
     const Outcome outcome = perform(step, record.detail);
@@ -268,6 +269,8 @@ class Orchestrator {
             [&] { return settled_with(id, &models::Membership::is_voter, true); }, deadline);
         if (promoted != Outcome::kDone) return promoted;
       }
+      // Billed from the step's start: the operator provisions the host before adding it.
+      world_.migration().membership.push_back({.at = step_start_, .node = id, .joined = true});
       if (models::routing::LoadBalancer* balancer = world_.load_balancer()) {
         const NodeRuntime& joining = world_.node(id);
         balancer->add_backend(
@@ -379,6 +382,7 @@ class Orchestrator {
           models::RemoveNode{id},
           [&] { return settled_with(id, &models::Membership::is_member, false); }, deadline);
       if (removed != Outcome::kDone) return removed;
+      world_.migration().membership.push_back({.at = sim_now(), .node = id, .joined = false});
       if (models::routing::LoadBalancer* balancer = world_.load_balancer()) {
         balancer->remove_backend(id);
       }
@@ -484,6 +488,7 @@ class Orchestrator {
   World& world_;
   const Migration& plan_;
   const MigrationStep* current_ = nullptr;
+  models::TimePoint step_start_{};
   bool in_rollback_ = false;
 };
 

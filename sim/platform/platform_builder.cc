@@ -31,6 +31,33 @@ sg4::Host* add_host(sg4::NetZone* zone, const std::string& name, double nic_byte
   return host;
 }
 
+// One-way propagation delay between every two sites (platform_builder.h): half the round trip
+// inside a zone, between two zones of a region, or between regions.
+std::vector<std::vector<double>> one_way_latencies_s(const Topology& topology,
+                                                     const SiteLayout& sites) {
+  const std::size_t regions = topology.regions.size();
+  std::vector<std::vector<double>> region_rtt_ms(regions, std::vector<double>(regions, 0.0));
+  for (const Link& link : topology.links) {
+    const std::size_t a = region_index(topology, link.region_a);
+    const std::size_t b = region_index(topology, link.region_b);
+    region_rtt_ms[a][b] = region_rtt_ms[b][a] = link.rtt_ms;
+  }
+  const std::size_t n = sites.site_region.size();
+  std::vector<std::vector<double>> latency(n, std::vector<double>(n, 0.0));
+  for (std::size_t s = 0; s < n; ++s) {
+    for (std::size_t t = 0; t < n; ++t) {
+      const Region& region = topology.regions[sites.site_region[s]];
+      double rtt_ms = region_rtt_ms[sites.site_region[s]][sites.site_region[t]];
+      if (s == t) rtt_ms = region.intra_rtt_ms;
+      if (s != t && sites.site_region[s] == sites.site_region[t]) {
+        rtt_ms = region.inter_zone_rtt_ms;
+      }
+      latency[s][t] = seconds(rtt_ms) / 2;
+    }
+  }
+  return latency;
+}
+
 }  // namespace
 
 void configure_engine() {
@@ -47,11 +74,13 @@ Platform build_platform(const Topology& topology, const NodeResources& node) {
   std::vector<RegionZone> zones;
   std::uint32_t region_number = 0;
   const std::size_t n = topology.regions.size();
-  platform.one_way_latency_s.assign(n, std::vector<double>(n, 0.0));
+  const SiteLayout sites = site_layout(topology);
+  platform.node_site = sites.node_site;
+  platform.site_region = sites.site_region;
+  platform.one_way_latency_s = one_way_latencies_s(topology, sites);
   for (const Region& region : topology.regions) {
     auto* zone = sg4::create_star_zone(region.name);
     zone->set_parent(world);
-    platform.one_way_latency_s[region_number][region_number] = seconds(region.intra_rtt_ms) / 2;
     const double nic_bandwidth = bytes_per_s(node.nic_bandwidth_mbps);
     for (std::uint32_t i = 0; i < region.nodes; ++i) {
       platform.node_hosts.push_back(
@@ -73,7 +102,6 @@ Platform build_platform(const Topology& topology, const NodeResources& node) {
   for (const Link& link : topology.links) {
     const std::size_t a = region_index(topology, link.region_a);
     const std::size_t b = region_index(topology, link.region_b);
-    platform.one_way_latency_s[a][b] = platform.one_way_latency_s[b][a] = seconds(link.rtt_ms) / 2;
     auto* wan = world->create_split_duplex_link(link.region_a + "<->" + link.region_b,
                                                 bytes_per_s(link.bandwidth_mbps));
     wan->set_latency(0.0);

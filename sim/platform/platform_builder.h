@@ -35,8 +35,13 @@ struct Platform {
   simgrid::s4u::Host* observer_host = nullptr;
   // wan[a][b] for a != b: the link between regions a and b (same object both ways).
   std::vector<std::vector<simgrid::s4u::SplitDuplexLink*>> wan;
-  // one_way_latency_s[a][b]: propagation delay between hosts of regions a and b (a == b: inside
-  // region a), both ways.
+  // Sites (scenario.h): a region's availability zones, or the region itself when it has none.
+  // Zones share the region's star of NICs; they differ only in propagation delay.
+  std::vector<std::uint32_t> node_site;    // by NodeId
+  std::vector<std::uint32_t> site_region;  // by site
+  // one_way_latency_s[s][t]: propagation delay between hosts of sites s and t, both ways:
+  // intra_rtt_ms / 2 inside a site, inter_zone_rtt_ms / 2 between zones of one region, the
+  // link's rtt_ms / 2 between regions. Without zones, sites are regions (same indices).
   std::vector<std::vector<double>> one_way_latency_s;
 };
 

@@ -7,15 +7,26 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
+#include "sim/scenario/fault_model.h"
+
 namespace cutover::sim {
+
+// An availability zone: the region's replicas are placed in its zones in order, `nodes` each.
+struct Zone {
+  std::string name;  // unique in the topology, and no region or replica has this name
+  std::uint32_t nodes = 0;
+};
 
 struct Region {
   std::string name;
-  std::uint32_t nodes = 1;    // replicas hosted in this region
-  double intra_rtt_ms = 0.5;  // round trip between two hosts of this region
+  std::uint32_t nodes = 1;       // replicas hosted in this region (with zones: their sum)
+  double intra_rtt_ms = 0.5;     // round trip between two hosts of this region (of one zone)
+  std::vector<Zone> zones;       // empty: the region is a single zone
+  double inter_zone_rtt_ms = 0;  // with zones: round trip between hosts of two of its zones
 };
 
 // A direct link between two regions. rtt_ms is host-to-host round trip across regions.
@@ -114,6 +125,7 @@ struct DnsSettings {
 
 struct Workload {
   std::string region;  // where the clients are
+  std::string zone;    // the zone of `region` they are in; empty: its first (or only) zone
   std::optional<DnsSettings> dns;
   double rate_per_s = 0;                  // open loop: Poisson arrivals
   std::optional<ClosedLoop> closed_loop;  // closed loop instead of rate_per_s
@@ -130,8 +142,22 @@ struct Workload {
 struct RegionOutage {
   std::string region;
 };
+// Partitions name regions, zones or replicas ("places"). A region stands for its replicas and
+// clients, a zone for its replicas and the clients placed in it.
 struct Partition {
-  std::vector<std::vector<std::string>> groups;  // regions; no traffic crosses between groups
+  std::vector<std::vector<std::string>> groups;  // places; no traffic crosses between groups
+  // Every name is a region: the WAN links between the groups are cut (transfers in flight
+  // fail). Otherwise packets between the groups' endpoints are dropped at send.
+  bool regions_only = true;
+};
+// Packets from `from` to `to` are lost; the other direction works (to hears from, not from to).
+struct OneWayPartition {
+  std::vector<std::string> from;  // places
+  std::vector<std::string> to;    // places
+};
+// The two places of each pair cannot talk, both ways; every other pair still can.
+struct PartialPartition {
+  std::vector<std::pair<std::string, std::string>> pairs;
 };
 struct LinkLatency {
   std::string region_a;
@@ -157,10 +183,91 @@ struct ProcessPause {
   std::string node;  // a replica name, or NodeCrash::kCurrentLeader
 };
 
+// --- link degradation, between two regions, both directions ---
+
+enum class JitterDistribution { kExponential, kUniform };
+
+// Every packet gets an extra one-way delay drawn from the distribution (uniform: on
+// [0, 2 x mean]). Streams stay in order, so a late packet holds back the ones behind it.
+struct LinkJitter {
+  std::string region_a;
+  std::string region_b;
+  JitterDistribution distribution = JitterDistribution::kExponential;
+  double mean_ms = 0;
+};
+
+// Each transmission is lost with `probability`; the stream is reliable (TCP), so a lost
+// packet arrives one retransmission timeout later per loss, the timeout doubling each time
+// (max(rto_min_ms, path RTT), then x2, x4, ...), and holds back the packets behind it.
+struct PacketLoss {
+  std::string region_a;
+  std::string region_b;
+  double probability = 0;
+  double rto_min_ms = 200;
+};
+
+// The link's bandwidth, each direction, is at most bandwidth_mbps while the fault lasts.
+struct BandwidthCap {
+  std::string region_a;
+  std::string region_b;
+  double bandwidth_mbps = 0;
+};
+
+// The link goes down at the start of every period for down_s, then comes back up.
+struct LinkFlapping {
+  std::string region_a;
+  std::string region_b;
+  double period_s = 0;
+  double down_s = 0;
+};
+
+// Each packet is delivered twice with `probability` (the copy outside the stream's order), as
+// a retransmitting proxy or a replayed request would.
+struct MessageDuplication {
+  std::string region_a;
+  std::string region_b;
+  double probability = 0;
+};
+
+// Each packet, with `probability`, leaves its stream's order and arrives up to max_delay_ms
+// late (uniform), so later packets overtake it.
+struct MessageReordering {
+  std::string region_a;
+  std::string region_b;
+  double probability = 0;
+  double max_delay_ms = 0;
+};
+
+// --- node and zone faults ---
+
+// No fsync of the replica completes until the fault ends (one in progress included).
+struct DiskStall {
+  std::string node;  // a replica name, or NodeCrash::kCurrentLeader
+};
+
+// What the replica's protocol reads from its clock is off: stepped by offset_ms at the start,
+// then running at (1 + drift) times real speed; its timers run on that clock. At the end the
+// clock is stepped back to true time. The simulator's own records use true time.
+struct ClockSkew {
+  std::string node;  // a replica name, or NodeCrash::kCurrentLeader
+  double offset_ms = 0;
+  double drift = 0;  // fraction, > -1: 0.1 runs 10 % fast, -0.1 10 % slow
+};
+
+// An availability zone goes dark: its replicas crash, packets to and from its endpoints are
+// lost, and its clients stop issuing operations.
+struct ZoneOutage {
+  std::string zone;
+};
+
 struct Fault {
   double at_s = 0;
   std::optional<double> until_s;  // absent: lasts until the end of the run
-  std::variant<RegionOutage, Partition, LinkLatency, NodeCrash, SlowDisk, ProcessPause> what;
+  std::variant<RegionOutage, Partition, LinkLatency, NodeCrash, SlowDisk, ProcessPause,
+               OneWayPartition, PartialPartition, LinkJitter, PacketLoss, BandwidthCap,
+               LinkFlapping, MessageDuplication, MessageReordering, DiskStall, ClockSkew,
+               ZoneOutage>
+      what;
 };
 
 // A health-aware load balancer in front of the replicas (see the schema).
@@ -233,6 +340,24 @@ struct Slo {
   double limit = 0;
 };
 
+// --- cost ------------------------------------------------------------------------------------
+
+// The price of data sent from one region to another, and where it came from.
+struct EgressPrice {
+  std::optional<double> usd_per_gb;  // US dollars per 10^9 bytes; nullopt: no price known
+  std::string source;  // "scenario", "scenario default", a built-in table, or "unknown"
+};
+
+// Prices for the report's cost section (models/cost/cost_model.h has the conventions).
+struct CostSettings {
+  // After loading: [from][to] for every ordered pair of regions (the diagonal is unused), from
+  // cost.egress, else the built-in table, else cost.egress_default_usd_per_gb.
+  std::vector<std::vector<EgressPrice>> egress;
+  std::optional<double> instance_usd_per_hour;     // per replica host
+  std::optional<double> storage_usd_per_gb_month;  // per GB (10^9 bytes) for 730 hours
+  std::optional<double> state_gb_per_replica;      // absent: estimated from the run's final state
+};
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -248,6 +373,8 @@ struct Scenario {
   std::vector<Fault> faults;
   std::optional<Migration> migration;
   std::vector<Slo> slos;
+  std::optional<FaultModel> explore;  // `cutover explore` only: sim/scenario/fault_model.h
+  CostSettings cost;
 };
 
 // Index of the region called `name` in topology.regions. REQUIRES: it exists (the loader
@@ -256,5 +383,19 @@ std::uint32_t region_index(const Topology& topology, const std::string& name);
 
 // Replica names are "<region>-<i>", numbered in region order; NodeId i is the i-th of them.
 std::vector<std::string> replica_names(const Topology& topology);
+
+// Sites: the places that share one latency profile, numbered zone by zone in region order; a
+// region without zones is one site. Latency is looked up per (site, site).
+struct SiteLayout {
+  std::vector<std::uint32_t> site_region;        // by site
+  std::vector<std::string> site_name;            // the zone's name, or the region's
+  std::vector<std::uint32_t> region_first_site;  // by region
+  std::vector<std::uint32_t> node_site;          // by NodeId
+};
+SiteLayout site_layout(const Topology& topology);
+
+// The site of `zone` in `region` (empty zone: the region's first site). REQUIRES: it exists.
+std::uint32_t site_index(const Topology& topology, const SiteLayout& layout,
+                         const std::string& region, const std::string& zone);
 
 }  // namespace cutover::sim

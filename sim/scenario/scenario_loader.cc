@@ -27,6 +27,8 @@
 #include <valijson/validator.hpp>
 
 #include "analysis/metric_paths.h"
+#include "sim/scenario/fault_model_loader.h"
+#include "sim/scenario/region_egress_table.h"
 #include "sim/scenario/region_rtt_table.h"
 
 // The schema text, embedded at configure time so the binary validates scenarios from any
@@ -165,6 +167,45 @@ json parse_json(const std::string& text) {
   }
   if (duplicate) throw *duplicate;
   return doc;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 1b: `--set` overrides, applied to the document before anything checks it, so an
+// override is held to every rule a value written in the file is.
+
+std::size_t array_index(const std::string& token, const ScenarioOverride& override) {
+  const bool digits = !token.empty() && std::all_of(token.begin(), token.end(),
+                                                    [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits || (token.size() > 1 && token[0] == '0') || token.size() > 9) {
+    fail(override.pointer, "--set: " + in_quotes(token) + " is not an array index");
+  }
+  return std::stoul(token);
+}
+
+void apply_override(json& doc, const ScenarioOverride& override) {
+  const json::json_pointer pointer(override.pointer);  // parse_override checked the syntax
+  if (pointer.empty()) fail("", "--set needs a pointer below the root");
+  const json::json_pointer parent = pointer.parent_pointer();
+  if (!doc.contains(parent)) {
+    fail(override.pointer,
+         "--set: the scenario has no " + parent.to_string() + " to set a field in");
+  }
+  json& container = doc.at(parent);
+  const std::string& last = pointer.back();
+  if (container.is_object()) {
+    container[last] = override.value;
+  } else if (container.is_array()) {
+    const std::size_t index = array_index(last, override);
+    if (index >= container.size()) {
+      fail(override.pointer, "--set: no element " + last + " (" + parent.to_string() + " has " +
+                                 std::to_string(container.size()) +
+                                 (container.size() == 1 ? " element)" : " elements)"));
+    }
+    container[index] = override.value;
+  } else {
+    fail(override.pointer, "--set: " + (parent.empty() ? "(root)" : parent.to_string()) +
+                               " is not an object or an array");
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -432,6 +473,65 @@ class RegionIndex {
   std::map<std::string, std::size_t> index_;
 };
 
+// Availability zones: replicas placed in order, the zones' counts adding up to `nodes` (when
+// given), and a round trip between zones no shorter than inside one.
+void parse_zones(const json& r, const Pointer& at, Region& region) {
+  if (!r.contains("zones")) {
+    if (r.contains("inter_zone_rtt_ms")) {
+      fail(at / "inter_zone_rtt_ms", "only used with zones; the region has none");
+    }
+    return;
+  }
+  std::uint64_t placed = 0;
+  for (const json& z : r.at("zones")) {
+    region.zones.push_back(
+        Zone{z.at("name").get<std::string>(), z.at("nodes").get<std::uint32_t>()});
+    placed += region.zones.back().nodes;
+  }
+  if (r.contains("nodes") && placed != region.nodes) {
+    fail(at / "nodes", "nodes = " + std::to_string(region.nodes) + " but its zones hold " +
+                           std::to_string(placed) + " replicas; drop nodes or make them agree");
+  }
+  if (placed > std::numeric_limits<std::uint32_t>::max()) fail(at / "zones", "too many replicas");
+  region.nodes = static_cast<std::uint32_t>(placed);
+  if (!r.contains("inter_zone_rtt_ms")) {
+    fail(at,
+         "missing field \"inter_zone_rtt_ms\" (needed with zones: the round trip between two "
+         "of them)");
+  }
+  region.inter_zone_rtt_ms = r.at("inter_zone_rtt_ms").get<double>();
+  if (region.inter_zone_rtt_ms < region.intra_rtt_ms) {
+    fail(at / "inter_zone_rtt_ms", "inter_zone_rtt_ms " + num(region.inter_zone_rtt_ms) +
+                                       " is less than intra_rtt_ms " + num(region.intra_rtt_ms) +
+                                       "; crossing zones cannot be faster than staying in one");
+  }
+}
+
+// Zone names are unique and name nothing else, so a fault can name a region, a zone or a
+// replica without ambiguity.
+void check_zone_names(const std::vector<Region>& regions) {
+  Topology topology;
+  topology.regions = regions;
+  const std::vector<std::string> replicas = replica_names(topology);
+  std::map<std::string, std::string> seen;  // zone name -> its pointer
+  for (std::size_t i = 0; i < regions.size(); ++i) {
+    for (std::size_t z = 0; z < regions[i].zones.size(); ++z) {
+      const std::string& name = regions[i].zones[z].name;
+      const Pointer at = kRoot / "topology" / "regions" / i / "zones" / z / "name";
+      if (auto [it, inserted] = seen.emplace(name, at); !inserted) {
+        fail(at, "duplicate zone name " + in_quotes(name) + " (also " + it->second + ")");
+      }
+      const bool region_name = std::any_of(regions.begin(), regions.end(),
+                                           [&](const Region& other) { return other.name == name; });
+      if (region_name || std::find(replicas.begin(), replicas.end(), name) != replicas.end()) {
+        fail(at, "zone name " + in_quotes(name) + " is also a " +
+                     (region_name ? "region" : "replica") + " name; faults name zones, regions " +
+                     "and replicas alike, so each name must be unique");
+      }
+    }
+  }
+}
+
 std::vector<Region> parse_regions(const json& regions_json) {
   std::vector<Region> regions;
   std::map<std::string, std::size_t> seen;
@@ -441,6 +541,7 @@ std::vector<Region> parse_regions(const json& regions_json) {
     region.name = r.at("name").get<std::string>();
     read_optional(r, "nodes", region.nodes);
     read_optional(r, "intra_rtt_ms", region.intra_rtt_ms);
+    parse_zones(r, kRoot / "topology" / "regions" / i, region);
     if (auto [it, inserted] = seen.emplace(region.name, i); !inserted) {
       fail(kRoot / "topology" / "regions" / i / "name",
            "duplicate region name " + in_quotes(region.name) + " (also /topology/regions/" +
@@ -453,6 +554,7 @@ std::vector<Region> parse_regions(const json& regions_json) {
   if (replicas == 0) {
     fail(kRoot / "topology" / "regions", "no replicas: every region has nodes = 0");
   }
+  check_zone_names(regions);
   return regions;
 }
 
@@ -735,7 +837,17 @@ std::vector<Workload> parse_workloads(const json& doc, const Scenario& s) {
     const Pointer at = kRoot / "workload" / i;
     Workload workload;
     workload.region = w.at("region").get<std::string>();
-    regions.require(workload.region, at / "region");
+    const std::size_t region = regions.require(workload.region, at / "region");
+    if (w.contains("zone")) {
+      workload.zone = w.at("zone").get<std::string>();
+      std::vector<std::string> zones;
+      for (const Zone& zone : s.topology.regions[region].zones) zones.push_back(zone.name);
+      if (std::find(zones.begin(), zones.end(), workload.zone) == zones.end()) {
+        fail(at / "zone",
+             "region " + in_quotes(workload.region) + " has no zone " + in_quotes(workload.zone) +
+                 (zones.empty() ? " (it has no zones)" : "; its zones are: " + list_names(zones)));
+      }
+    }
     if (w.contains("rate_per_s") == w.contains("closed_loop")) {
       fail(at, w.contains("rate_per_s")
                    ? "rate_per_s (open loop) and closed_loop are exclusive; keep one"
@@ -799,8 +911,257 @@ std::vector<Workload> parse_workloads(const json& doc, const Scenario& s) {
   return workloads;
 }
 
+// The places a fault may name: regions, zones and replicas. Each stands for what it holds
+// ("members": replicas by name, and each workload's clients as "the clients of workload <i>"),
+// so groups that would cut a replica off from itself can be refused.
+class PlaceIndex {
+ public:
+  explicit PlaceIndex(const Scenario& s) {
+    const SiteLayout sites = site_layout(s.topology);
+    const std::vector<std::string> replicas = replica_names(s.topology);
+    for (std::size_t n = 0; n < replicas.size(); ++n) {
+      const Region& region = s.topology.regions[sites.site_region[sites.node_site[n]]];
+      add(replicas[n], replicas[n], Kind::kReplica);
+      add(region.name, replicas[n], Kind::kRegion);
+      if (!region.zones.empty()) add(sites.site_name[sites.node_site[n]], replicas[n], Kind::kZone);
+    }
+    for (std::size_t w = 0; w < s.workloads.size(); ++w) {
+      const Workload& workload = s.workloads[w];
+      const std::string clients = "the clients of workload " + std::to_string(w);
+      add(workload.region, clients, Kind::kRegion);
+      const std::uint32_t site = site_index(s.topology, sites, workload.region, workload.zone);
+      if (!s.topology.regions[sites.site_region[site]].zones.empty()) {
+        add(sites.site_name[site], clients, Kind::kZone);
+      }
+    }
+    for (const Region& region : s.topology.regions) {
+      add(region.name, "", Kind::kRegion);
+      for (const Zone& zone : region.zones) add(zone.name, "", Kind::kZone);
+    }
+  }
+
+  // What `name` holds; fails at `pointer` when it names nothing, or two things.
+  const std::set<std::string>& require(const std::string& name, const std::string& pointer) const {
+    const auto it = places_.find(name);
+    if (it == places_.end()) {
+      std::vector<std::string> names;
+      for (const auto& [known, place] : places_) names.push_back(known);
+      fail(pointer, "unknown place " + in_quotes(name) +
+                        "; regions, zones and replicas are: " + list_names(names));
+    }
+    if (it->second.kinds.size() > 1) {
+      fail(pointer, in_quotes(name) + " names both a region and a replica; use other names");
+    }
+    return it->second.members;
+  }
+  bool is_region(const std::string& name) const {
+    const auto it = places_.find(name);
+    return it != places_.end() && it->second.kinds == std::set<Kind>{Kind::kRegion};
+  }
+  bool is_zone(const std::string& name) const {
+    const auto it = places_.find(name);
+    return it != places_.end() && it->second.kinds == std::set<Kind>{Kind::kZone};
+  }
+  std::vector<std::string> zones() const {
+    std::vector<std::string> names;
+    for (const auto& [name, place] : places_) {
+      if (place.kinds == std::set<Kind>{Kind::kZone}) names.push_back(name);
+    }
+    return names;
+  }
+
+ private:
+  enum class Kind { kRegion, kZone, kReplica };
+  struct Place {
+    std::set<Kind> kinds;
+    std::set<std::string> members;
+  };
+  void add(const std::string& name, const std::string& member, Kind kind) {
+    Place& place = places_[name];
+    place.kinds.insert(kind);
+    if (!member.empty()) place.members.insert(member);
+  }
+  std::map<std::string, Place> places_;
+};
+
+// The first member two places share, if any.
+std::optional<std::string> shared_member(const std::set<std::string>& a,
+                                         const std::set<std::string>& b) {
+  for (const std::string& member : a) {
+    if (b.contains(member)) return member;
+  }
+  return std::nullopt;
+}
+
+Partition parse_partition(const json& f, const Pointer& at, const PlaceIndex& places) {
+  Partition partition;
+  partition.groups = f.at("groups").get<std::vector<std::vector<std::string>>>();
+  std::map<std::string, std::pair<std::size_t, std::string>> group_of;  // member -> group, name
+  for (std::size_t g = 0; g < partition.groups.size(); ++g) {
+    for (std::size_t k = 0; k < partition.groups[g].size(); ++k) {
+      const std::string& name = partition.groups[g][k];
+      const Pointer member_at = at / "groups" / g / k;
+      const std::set<std::string>& members = places.require(name, member_at);
+      partition.regions_only = partition.regions_only && places.is_region(name);
+      for (const std::string& member : members) {
+        const auto [it, inserted] = group_of.emplace(member, std::pair(g, name));
+        if (inserted || it->second.first == g) continue;
+        if (places.is_region(name) && it->second.second == name) {
+          fail(member_at, "region " + in_quotes(name) + " is already in group " +
+                              std::to_string(it->second.first) + "; a region belongs to one group");
+        }
+        fail(member_at, in_quotes(name) + " overlaps " + in_quotes(it->second.second) +
+                            " of group " + std::to_string(it->second.first) + " (both hold " +
+                            member + "); a replica or client belongs to one group");
+      }
+    }
+  }
+  return partition;
+}
+
+OneWayPartition parse_one_way_partition(const json& f, const Pointer& at,
+                                        const PlaceIndex& places) {
+  OneWayPartition partition{f.at("from").get<std::vector<std::string>>(),
+                            f.at("to").get<std::vector<std::string>>()};
+  std::set<std::string> senders;
+  for (std::size_t k = 0; k < partition.from.size(); ++k) {
+    const std::set<std::string>& members = places.require(partition.from[k], at / "from" / k);
+    senders.insert(members.begin(), members.end());
+  }
+  for (std::size_t k = 0; k < partition.to.size(); ++k) {
+    const std::set<std::string>& members = places.require(partition.to[k], at / "to" / k);
+    if (const auto member = shared_member(members, senders)) {
+      fail(at / "to" / k, in_quotes(partition.to[k]) + " overlaps from (both hold " + *member +
+                              "); a sender cannot be cut off from itself");
+    }
+  }
+  return partition;
+}
+
+PartialPartition parse_partial_partition(const json& f, const Pointer& at,
+                                         const PlaceIndex& places) {
+  PartialPartition partition;
+  const json& pairs = f.at("pairs");
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    const auto names = pairs[i].get<std::vector<std::string>>();
+    const std::set<std::string>& a = places.require(names[0], at / "pairs" / i / std::size_t{0});
+    const std::set<std::string>& b = places.require(names[1], at / "pairs" / i / std::size_t{1});
+    if (const auto member = shared_member(a, b)) {
+      fail(at / "pairs" / i / std::size_t{1}, in_quotes(names[1]) + " overlaps " +
+                                                  in_quotes(names[0]) + " (both hold " + *member +
+                                                  "); a pair cuts two different places apart");
+    }
+    partition.pairs.emplace_back(names[0], names[1]);
+  }
+  return partition;
+}
+
+// The two regions of a link fault: known, and different.
+std::pair<std::string, std::string> parse_link_regions(const json& f, const Pointer& at,
+                                                       const RegionIndex& regions) {
+  const auto names = f.at("regions").get<std::vector<std::string>>();
+  regions.require(names[0], at / "regions" / std::size_t{0});
+  regions.require(names[1], at / "regions" / std::size_t{1});
+  if (names[0] == names[1]) {
+    fail(at / "regions" / std::size_t{1},
+         "a link joins two different regions; both are " + in_quotes(names[0]));
+  }
+  return {names[0], names[1]};
+}
+
+// Faults on a link between two regions.
+std::optional<decltype(Fault::what)> parse_link_fault(const std::string& type, const json& f,
+                                                      const Pointer& at,
+                                                      const RegionIndex& regions) {
+  static const std::set<std::string> kLinkTypes = {
+      "link_latency",  "link_jitter",         "packet_loss",       "bandwidth_cap",
+      "link_flapping", "message_duplication", "message_reordering"};
+  if (!kLinkTypes.contains(type)) return std::nullopt;
+  const auto [a, b] = parse_link_regions(f, at, regions);
+  if (type == "link_latency") return LinkLatency{a, b, f.at("extra_rtt_ms").get<double>()};
+  if (type == "link_jitter") {
+    const json& jitter = f.at("jitter_ms");
+    return LinkJitter{a, b,
+                      jitter.value("distribution", "exponential") == "uniform"
+                          ? JitterDistribution::kUniform
+                          : JitterDistribution::kExponential,
+                      jitter.at("mean").get<double>()};
+  }
+  if (type == "packet_loss") {
+    PacketLoss loss{a, b, f.at("probability").get<double>()};
+    read_optional(f, "rto_min_ms", loss.rto_min_ms);
+    if (loss.probability >= 1) {
+      fail(at / "probability", "must be < 1 for packet_loss, got " + num(loss.probability) +
+                                   " (a link that loses every packet is a partition)");
+    }
+    return loss;
+  }
+  if (type == "bandwidth_cap") return BandwidthCap{a, b, f.at("bandwidth_mbps").get<double>()};
+  if (type == "link_flapping") {
+    LinkFlapping flapping{a, b, f.at("period_s").get<double>(), f.at("down_s").get<double>()};
+    if (flapping.down_s >= flapping.period_s) {
+      fail(at / "down_s", "down_s (" + num(flapping.down_s) + ") must be less than period_s (" +
+                              num(flapping.period_s) + "), or the link never comes back up");
+    }
+    return flapping;
+  }
+  if (type == "message_duplication") {
+    return MessageDuplication{a, b, f.at("probability").get<double>()};
+  }
+  return MessageReordering{a, b, f.at("probability").get<double>(),
+                           f.at("max_delay_ms").get<double>()};
+}
+
+// Faults on one replica (or on whichever leads when they start).
+std::optional<decltype(Fault::what)> parse_node_fault(const std::string& type, const json& f,
+                                                      const Pointer& at, const Scenario& s) {
+  static const std::set<std::string> kNodeTypes = {"node_crash", "slow_disk", "process_pause",
+                                                   "disk_stall", "clock_skew"};
+  if (!kNodeTypes.contains(type)) return std::nullopt;
+  const std::string node = f.at("node").get<std::string>();
+  if (node != NodeCrash::kCurrentLeader) {
+    require_replica(replica_names(s.topology), node, at / "node");
+  }
+  if (type == "node_crash") return NodeCrash{node};
+  if (type == "slow_disk") return SlowDisk{node, f.at("fsync_factor").get<double>()};
+  if (type == "process_pause") return ProcessPause{node};
+  if (type == "disk_stall") return DiskStall{node};
+  if (!f.contains("offset_ms") && !f.contains("drift")) {
+    fail(at, "clock_skew needs offset_ms, drift or both; without them the clock is right");
+  }
+  ClockSkew skew{node};
+  read_optional(f, "offset_ms", skew.offset_ms);
+  read_optional(f, "drift", skew.drift);
+  return skew;
+}
+
+// A node's clock takes one clock_skew fault at a time ("leader" may be any node).
+void check_clock_faults_apart(const std::vector<Fault>& faults) {
+  for (std::size_t j = 0; j < faults.size(); ++j) {
+    const auto* later = std::get_if<ClockSkew>(&faults[j].what);
+    if (later == nullptr) continue;
+    for (std::size_t i = 0; i < j; ++i) {
+      const auto* earlier = std::get_if<ClockSkew>(&faults[i].what);
+      if (earlier == nullptr) continue;
+      const bool same_node = earlier->node == later->node ||
+                             earlier->node == NodeCrash::kCurrentLeader ||
+                             later->node == NodeCrash::kCurrentLeader;
+      const double infinity = std::numeric_limits<double>::infinity();
+      const bool overlap = faults[i].at_s < faults[j].until_s.value_or(infinity) &&
+                           faults[j].at_s < faults[i].until_s.value_or(infinity);
+      if (same_node && overlap) {
+        fail(kRoot / "faults" / j / "at_s",
+             "overlaps the clock_skew fault at /faults/" + std::to_string(i) +
+                 " on the same node (\"leader\" may be any node); a clock takes one clock_skew "
+                 "fault at a time");
+      }
+    }
+  }
+}
+
 std::vector<Fault> parse_faults(const json& doc, const Scenario& s) {
   const RegionIndex regions(s.topology.regions);
+  const PlaceIndex places(s);
   std::vector<Fault> faults;
   const json list = doc.value("faults", json::array());
   for (std::size_t i = 0; i < list.size(); ++i) {
@@ -821,50 +1182,33 @@ std::vector<Fault> parse_faults(const json& doc, const Scenario& s) {
       }
     }
     const std::string type = f.at("type").get<std::string>();
-    if (type == "region_outage") {
+    if (auto link = parse_link_fault(type, f, at, regions)) {
+      fault.what = std::move(*link);
+    } else if (auto node = parse_node_fault(type, f, at, s)) {
+      fault.what = std::move(*node);
+    } else if (type == "region_outage") {
       RegionOutage outage{f.at("region").get<std::string>()};
       regions.require(outage.region, at / "region");
       fault.what = std::move(outage);
+    } else if (type == "zone_outage") {
+      ZoneOutage outage{f.at("zone").get<std::string>()};
+      if (!places.is_zone(outage.zone)) {
+        const std::vector<std::string> zones = places.zones();
+        fail(at / "zone",
+             "unknown zone " + in_quotes(outage.zone) +
+                 (zones.empty() ? "; no region has zones" : "; zones are: " + list_names(zones)));
+      }
+      fault.what = std::move(outage);
     } else if (type == "partition") {
-      Partition partition;
-      partition.groups = f.at("groups").get<std::vector<std::vector<std::string>>>();
-      std::map<std::string, std::size_t> group_of;
-      for (std::size_t g = 0; g < partition.groups.size(); ++g) {
-        for (std::size_t k = 0; k < partition.groups[g].size(); ++k) {
-          const std::string& name = partition.groups[g][k];
-          const Pointer member = at / "groups" / g / k;
-          regions.require(name, member);
-          if (auto [it, inserted] = group_of.emplace(name, g); !inserted) {
-            fail(member, "region " + in_quotes(name) + " is already in group " +
-                             std::to_string(it->second) + "; a region belongs to one group");
-          }
-        }
-      }
-      fault.what = std::move(partition);
-    } else if (type == "node_crash" || type == "slow_disk" || type == "process_pause") {
-      const std::string node = f.at("node").get<std::string>();
-      if (node != NodeCrash::kCurrentLeader) {
-        require_replica(replica_names(s.topology), node, at / "node");
-      }
-      if (type == "node_crash") {
-        fault.what = NodeCrash{node};
-      } else if (type == "slow_disk") {
-        fault.what = SlowDisk{node, f.at("fsync_factor").get<double>()};
-      } else {
-        fault.what = ProcessPause{node};
-      }
+      fault.what = parse_partition(f, at, places);
+    } else if (type == "one_way_partition") {
+      fault.what = parse_one_way_partition(f, at, places);
     } else {
-      const auto names = f.at("regions").get<std::vector<std::string>>();
-      regions.require(names[0], at / "regions" / std::size_t{0});
-      regions.require(names[1], at / "regions" / std::size_t{1});
-      if (names[0] == names[1]) {
-        fail(at / "regions" / std::size_t{1},
-             "a link joins two different regions; both are " + in_quotes(names[0]));
-      }
-      fault.what = LinkLatency{names[0], names[1], f.at("extra_rtt_ms").get<double>()};
+      fault.what = parse_partial_partition(f, at, places);
     }
     faults.push_back(std::move(fault));
   }
+  check_clock_faults_apart(faults);
   return faults;
 }
 
@@ -1054,6 +1398,69 @@ std::vector<Slo> parse_slos(const json& doc, const Scenario& s) {
   return slos;
 }
 
+// Egress prices for every ordered pair of distinct regions: cost.egress, else the built-in
+// table, else cost.egress_default_usd_per_gb, else unknown (the report says which pairs).
+std::vector<std::vector<EgressPrice>> parse_egress_prices(const json& cost, const Scenario& s) {
+  const std::vector<Region>& regions = s.topology.regions;
+  const RegionIndex index(regions);
+  std::vector<std::vector<EgressPrice>> prices(regions.size(),
+                                               std::vector<EgressPrice>(regions.size()));
+  std::map<std::pair<std::size_t, std::size_t>, std::size_t> listed;  // pair -> position
+  const json list = cost.value("egress", json::array());
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const Pointer at = kRoot / "cost" / "egress" / i;
+    const std::size_t from = index.require(list[i].at("from").get<std::string>(), at / "from");
+    const std::size_t to = index.require(list[i].at("to").get<std::string>(), at / "to");
+    if (from == to) {
+      fail(at / "to", "egress is priced between two different regions; both are " +
+                          in_quotes(regions[from].name) + " (traffic inside a region is free)");
+    }
+    if (auto [it, inserted] = listed.emplace(std::pair(from, to), i); !inserted) {
+      fail(at, "egress " + regions[from].name + " -> " + regions[to].name +
+                   " is already priced at /cost/egress/" + std::to_string(it->second));
+    }
+    prices[from][to] = {list[i].at("usd_per_gb").get<double>(), "scenario"};
+  }
+  std::optional<double> fallback;
+  if (cost.contains("egress_default_usd_per_gb")) {
+    fallback = cost.at("egress_default_usd_per_gb").get<double>();
+  }
+  for (std::size_t from = 0; from < regions.size(); ++from) {
+    for (std::size_t to = 0; to < regions.size(); ++to) {
+      if (from == to || listed.contains({from, to})) continue;
+      if (auto row = lookup_builtin_egress(regions[from].name, regions[to].name)) {
+        prices[from][to] = {row->usd_per_gb, builtin_egress_source(*row)};
+      } else {
+        prices[from][to] = {fallback, fallback ? "scenario default" : "unknown"};
+      }
+    }
+  }
+  return prices;
+}
+
+CostSettings parse_cost(const json& doc, const Scenario& s) {
+  const json cost = doc.value("cost", json::object());
+  CostSettings settings;
+  settings.egress = parse_egress_prices(cost, s);
+  auto read_price = [&cost](const char* key, std::optional<double>& out) {
+    if (cost.contains(key)) out = cost.at(key).get<double>();
+  };
+  read_price("instance_usd_per_hour", settings.instance_usd_per_hour);
+  read_price("storage_usd_per_gb_month", settings.storage_usd_per_gb_month);
+  read_price("state_gb_per_replica", settings.state_gb_per_replica);
+  return settings;
+}
+
+// The fault model of `cutover explore` (sim/scenario/fault_model_loader.h).
+std::optional<FaultModel> parse_explore(const json& doc, const Scenario& s) {
+  if (!doc.contains("explore")) return std::nullopt;
+  auto parsed = parse_fault_model(doc.at("explore"), s);
+  if (auto* problem = std::get_if<FaultModelProblem>(&parsed)) {
+    fail(problem->pointer, problem->text);
+  }
+  return std::get<FaultModel>(std::move(parsed));
+}
+
 Scenario build_scenario(const json& doc, const std::string& file_label) {
   Scenario s;
   s.source_path = file_label;
@@ -1078,6 +1485,8 @@ Scenario build_scenario(const json& doc, const std::string& file_label) {
   s.load_balancer = parse_load_balancer(doc, s);
   s.migration = parse_migration(doc, s);
   s.slos = parse_slos(doc, s);
+  s.explore = parse_explore(doc, s);
+  s.cost = parse_cost(doc, s);
   return s;
 }
 
@@ -1087,9 +1496,35 @@ std::string LoadError::message() const {
   return file + ": " + (pointer.empty() ? std::string("(root)") : pointer) + ": " + problem;
 }
 
-LoadResult load_scenario_text(const std::string& text, const std::string& file_label) {
+std::string ScenarioOverride::text() const { return pointer + "=" + value.dump(); }
+
+std::variant<ScenarioOverride, std::string> parse_override(std::string_view text) {
+  const std::size_t equals = text.find('=');
+  if (equals == std::string_view::npos) {
+    return "--set " + std::string(text) + ": expected /json/pointer=value";
+  }
+  ScenarioOverride override{std::string(text.substr(0, equals)), nullptr};
+  if (!override.pointer.starts_with("/")) {
+    return "--set " + std::string(text) +
+           ": the pointer must start with '/' (e.g. /workload/0/rate_per_s)";
+  }
   try {
-    const json doc = parse_json(text);
+    (void)json::json_pointer(override.pointer);
+  } catch (const json::exception&) {
+    return "--set " + std::string(text) + ": " + in_quotes(override.pointer) +
+           " is not a JSON pointer ('~' must be followed by 0 or 1)";
+  }
+  const std::string value_text(text.substr(equals + 1));
+  override.value = json::parse(value_text, nullptr, /*allow_exceptions=*/false);
+  if (override.value.is_discarded()) override.value = value_text;
+  return override;
+}
+
+LoadResult load_scenario_text(const std::string& text, const std::string& file_label,
+                              const std::vector<ScenarioOverride>& overrides) {
+  try {
+    json doc = parse_json(text);
+    for (const ScenarioOverride& override : overrides) apply_override(doc, override);
     validate_against_schema(doc);
     return build_scenario(doc, file_label);
   } catch (const Problem& problem) {
@@ -1100,7 +1535,8 @@ LoadResult load_scenario_text(const std::string& text, const std::string& file_l
   }
 }
 
-LoadResult load_scenario_file(const std::string& path) {
+LoadResult load_scenario_file(const std::string& path,
+                              const std::vector<ScenarioOverride>& overrides) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     return LoadError{path, "", "cannot read: is a directory, not a scenario file"};
@@ -1113,7 +1549,7 @@ LoadResult load_scenario_file(const std::string& path) {
   std::ostringstream content;
   content << in.rdbuf();
   if (in.bad()) return LoadError{path, "", "cannot read: I/O error"};
-  return load_scenario_text(content.str(), path);
+  return load_scenario_text(content.str(), path, overrides);
 }
 
 }  // namespace cutover::sim

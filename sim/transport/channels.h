@@ -63,12 +63,16 @@ class InOrderInbox {
 
   // Hands `packet` and every held packet it unblocks to deliver(std::unique_ptr<Packet>), in
   // order; holds it if an earlier packet of its channel is still in flight; drops it if its
-  // connection was reset.
+  // connection was reset. An unordered packet (a link fault's) is handed over at once.
   template <typename Deliver>
   void accept(std::unique_ptr<Packet> packet, Deliver&& deliver) {
     const std::size_t from = channels_.index(packet->from);
     Channels::State& channel = channels_.state(from, self_);
     if (packet->connection != channel.connection) return;
+    if (packet->unordered) {
+      deliver(std::move(packet));
+      return;
+    }
     if (packet->sequence != channel.next_to_deliver) {
       if (packet->sequence > channel.next_to_deliver) {
         const Key key{from, packet->connection, packet->sequence};

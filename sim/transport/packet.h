@@ -29,6 +29,9 @@ struct Packet {
   Endpoint from;
   std::uint32_t connection = 0;  // channel order, see channels.h
   std::uint64_t sequence = 0;
+  // Delivered outside the channel's order, with no sequence number (a reordered or duplicated
+  // packet, sim/faults/network_faults.h); still dropped with its connection.
+  bool unordered = false;
   models::Duration propagation_delay{};
   PacketBody body;
   // Messages coalesced behind `body`: a node's handler that sends several messages to one

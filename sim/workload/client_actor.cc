@@ -15,25 +15,14 @@ namespace {
 
 using models::NodeId;
 
-double rtt_between(const Scenario& scenario, std::uint32_t a, std::uint32_t b) {
-  const auto& regions = scenario.topology.regions;
-  if (a == b) return regions[a].intra_rtt_ms;
-  for (const Link& link : scenario.topology.links) {
-    if ((link.region_a == regions[a].name && link.region_b == regions[b].name) ||
-        (link.region_a == regions[b].name && link.region_b == regions[a].name)) {
-      return link.rtt_ms;
-    }
-  }
-  return 0;
-}
-
-// Replicas ordered by round trip from the client's region (ties by NodeId).
-std::vector<NodeId> nearest_first(World& world, std::uint32_t region) {
+// Replicas ordered by propagation delay from the client's zone (ties by NodeId).
+std::vector<NodeId> nearest_first(World& world, models::ClientId client) {
+  const std::vector<double>& delay_s =
+      world.platform().one_way_latency_s.at(world.client(client).site);
   std::vector<NodeId> order;
   for (const auto& node : world.nodes()) order.push_back(node->id);
   std::stable_sort(order.begin(), order.end(), [&](NodeId a, NodeId b) {
-    return rtt_between(world.scenario(), region, world.node(a).region) <
-           rtt_between(world.scenario(), region, world.node(b).region);
+    return delay_s[world.node(a).site] < delay_s[world.node(b).site];
   });
   return order;
 }
@@ -62,8 +51,7 @@ class Target {
 
 class ClientLoop {
  public:
-  ClientLoop(World& world, models::ClientId id)
-      : ClientLoop(world, id, nearest_first(world, world.client(id).region)) {}
+  ClientLoop(World& world, models::ClientId id) : ClientLoop(world, id, nearest_first(world, id)) {}
 
  private:
   ClientLoop(World& world, models::ClientId id, const std::vector<NodeId>& nearest)
@@ -156,7 +144,7 @@ class ClientLoop {
   void on_event(const LocalEvent& event) {
     if (const auto* arrival = std::get_if<ClientArrival>(&event)) {
       --pending_arrivals_;
-      const bool started = !world_.region_is_out(region_) && start_operation(arrival->user);
+      const bool started = !world_.clients_are_out(id_) && start_operation(arrival->user);
       // Open loop: arrivals never wait. Closed loop: the user waits for its operation, or
       // (its region dark, its write refused) thinks and tries again.
       if (!workload_.closed_loop || !started) schedule_next_arrival(arrival->user);

@@ -56,11 +56,13 @@ TEST(Report, HasExactlyTheStableTopLevelKeys) {
   for (const auto& [key, value] : report.items()) keys.push_back(key);
   const std::vector<std::string> expected = {"availability",
                                              "consistency",
+                                             "cost",
                                              "cutover_unavailable_ms",
                                              "data_loss",
                                              "dns",
                                              "election_summary",
                                              "elections",
+                                             "end_of_run",
                                              "failover_count",
                                              "failovers",
                                              "faults",
@@ -317,6 +319,27 @@ TEST(Report, SummarisesLagAvailabilityLossAndRecovery) {
   EXPECT_EQ(report["faults"].size(), 2u);
   EXPECT_EQ(report["faults"][1], json::parse(R"({"description":"link_latency us-east-1 eu-west-1",
       "start_s":0.5,"end_s":0.8})"));
+}
+
+// The last sample of failover_run (3 s): eu-west-1-0 is primary and caught up, us-east-1-0 (its
+// region down) trails by 1000 ms.
+TEST(Report, EndOfRunNamesThePrimaryAndTheLagsOfTheLastSample) {
+  const json end = report_for(failover_run())["end_of_run"];
+  EXPECT_EQ(end, json::parse(R"({"time_s": 3.0, "primary": "eu-west-1-0", "has_primary": 1,
+      "lag_ms": {"us-east-1-0": 1000.0, "eu-west-1-0": 0.0}, "lag_ms_max": 1000.0})"));
+}
+
+TEST(Report, EndOfRunWithoutAPrimaryHasNoLag) {
+  RunFacts facts = failover_run();
+  facts.lag.primary.back() = std::nullopt;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  facts.lag.lag_ms = {{0.0, 0.0, 0.0, nan}, {1.5, 2.25, 1000.0, nan}};
+  const json end = report_for(facts)["end_of_run"];
+  EXPECT_TRUE(end["primary"].is_null());
+  EXPECT_EQ(end["has_primary"], 0);
+  EXPECT_TRUE(end["lag_ms"]["us-east-1-0"].is_null());
+  EXPECT_TRUE(end["lag_ms_max"].is_null());
+  EXPECT_TRUE(report_for(FactsBuilder().facts())["end_of_run"]["time_s"].is_null());
 }
 
 TEST(Report, UnknownFailoverSourceAndOpenFaultAreNull) {

@@ -5,6 +5,7 @@
 // CUTOVER_BINARY and CUTOVER_SOURCE_DIR are compile definitions of the sim_test target.
 #pragma once
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -14,6 +15,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -95,15 +97,15 @@ struct CommandResult {
   }
 };
 
-// Runs `cutover args...` with stdout and stderr captured to files (no pipe to deadlock on),
-// and waits for it.
-inline CommandResult run_cutover(const std::vector<std::string>& args) {
+// Runs `argv` (argv[0] is the program: a path, or a name looked up in PATH) with stdout and
+// stderr captured to files (no pipe to deadlock on), and waits for it. `environment` entries
+// ("NAME=value") are added to this process's environment for the child.
+inline CommandResult run_program(std::vector<std::string> argv_text,
+                                 const std::vector<std::string>& environment = {}) {
   const TempDir capture;
   const std::string out_path = (capture / "stdout").string();
   const std::string err_path = (capture / "stderr").string();
 
-  std::vector<std::string> argv_text{cutover_binary().string()};
-  argv_text.insert(argv_text.end(), args.begin(), args.end());
   std::vector<char*> argv;
   CommandResult result;
   for (std::string& arg : argv_text) {
@@ -111,6 +113,19 @@ inline CommandResult run_cutover(const std::vector<std::string>& args) {
     result.command += (result.command.empty() ? "" : " ") + arg;
   }
   argv.push_back(nullptr);
+  // The child's environment: ours, with `environment` replacing variables of the same name.
+  std::vector<std::string> environment_text(environment);
+  std::vector<char*> envp;
+  for (std::string& entry : environment_text) envp.push_back(entry.data());
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string_view name(*entry, std::strcspn(*entry, "="));
+    const bool replaced = std::any_of(environment.begin(), environment.end(), [&](const auto& e) {
+      return e.size() > name.size() && e.compare(0, name.size(), name) == 0 &&
+             e[name.size()] == '=';
+    });
+    if (!replaced) envp.push_back(*entry);
+  }
+  envp.push_back(nullptr);
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -120,7 +135,7 @@ inline CommandResult run_cutover(const std::vector<std::string>& args) {
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0600);
   pid_t pid = 0;
-  const int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  const int spawned = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (spawned != 0) {
     throw std::runtime_error("cannot start " + argv_text[0] + ": " + std::strerror(spawned));
@@ -135,6 +150,25 @@ inline CommandResult run_cutover(const std::vector<std::string>& args) {
   result.out = read_text(out_path);
   result.err = read_text(err_path);
   return result;
+}
+
+// Runs `cutover args...` as run_program does.
+inline CommandResult run_cutover(const std::vector<std::string>& args) {
+  std::vector<std::string> argv_text{cutover_binary().string()};
+  argv_text.insert(argv_text.end(), args.begin(), args.end());
+  return run_program(std::move(argv_text));
+}
+
+// The full path of `program` found in PATH, or empty when it is not installed.
+inline std::filesystem::path find_in_path(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  std::istringstream folders(path == nullptr ? "" : path);
+  for (std::string folder; std::getline(folders, folder, ':');) {
+    if (folder.empty()) continue;
+    const std::filesystem::path candidate = std::filesystem::path(folder) / program;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return {};
 }
 
 // One `cutover run` of a scenario, with what it wrote. `dir` holds the scenario file and the
