@@ -134,6 +134,10 @@ struct AckRecord {
   NodeId node;
   models::Epoch epoch;
   OpKind kind = OpKind::kWrite;
+  // When the primary took the request in. Split brain is two primaries accepting writes at
+  // once; a primary that was frozen (a GC pause) and acknowledges, when it wakes, writes it
+  // had accepted and replicated before the failover is late, not split.
+  TimePoint accepted_at{};
 };
 
 // How many times a replica applied one logical write to its state machine.

@@ -44,6 +44,8 @@ struct NodeRuntime {
   double fsync_factor = 1;  // slow_disk faults multiply every fsync's duration
   // disk_stall faults: no fsync completes before this (TimePoint::max(): never again).
   models::TimePoint disk_stalled_until{};
+  // process_pause faults: the process handles nothing before this (TimePoint::max(): never).
+  models::TimePoint paused_until{};
   NodeClock clock;               // clock_skew faults: what the protocol reads as time
   simgrid::s4u::ActorPtr actor;  // the running incarnation
   Endpoint endpoint() const { return Endpoint{Endpoint::Kind::kNode, id.value}; }

@@ -23,11 +23,13 @@ std::vector<Period> write_periods(const RunFacts& facts) {
   std::map<std::pair<NodeId, models::Epoch>, Period> periods;
   for (const AckRecord& ack : facts.acks) {
     if (ack.kind != OpKind::kWrite) continue;
+    // A primary's period runs over the writes it accepted (and went on to acknowledge).
+    const TimePoint accepted = ack.accepted_at;
     const auto [it, inserted] =
-        periods.try_emplace({ack.node, ack.epoch}, Period{ack.node, ack.epoch, ack.at, ack.at});
+        periods.try_emplace({ack.node, ack.epoch}, Period{ack.node, ack.epoch, accepted, accepted});
     if (inserted) continue;
-    it->second.first = std::min(it->second.first, ack.at);
-    it->second.last = std::max(it->second.last, ack.at);
+    it->second.first = std::min(it->second.first, accepted);
+    it->second.last = std::max(it->second.last, accepted);
   }
   std::vector<Period> sorted;
   for (const auto& [id, period] : periods) sorted.push_back(period);

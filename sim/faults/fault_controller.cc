@@ -295,13 +295,17 @@ class FaultController {
     }
   }
 
+  // The node's own loop freezes (sim/node/node_actor.cc), not the SimGrid actor: suspending an
+  // actor blocked in Comm::wait_any_for let it keep working, and could abort SimGrid (found by
+  // cutover explore; tests/findings/README.md had the cases).
   void on(const ProcessPause& pause, const FaultStep& step) {
-    if (const auto victim = target_of(step, pause.node)) {
-      NodeRuntime& node = *world_.nodes()[*victim];
-      // A crash during the pause ends the process anyway; a restarted one is not paused.
-      if (node.actor && begins(step)) node.actor->suspend();
-      if (node.actor && !begins(step)) node.actor->resume();
-    }
+    const auto victim = target_of(step, pause.node);
+    if (!victim || !begins(step)) return;  // the end is known in advance: nothing to undo
+    NodeRuntime& node = *world_.nodes()[*victim];
+    const std::optional<double> until = world_.scenario().faults[step.fault].until_s;
+    const models::TimePoint end =
+        until ? models::time_at_seconds(*until) : models::TimePoint::max();
+    node.paused_until = std::max(node.paused_until, end);
   }
 
   void on(const DiskStall& stall, const FaultStep& step) {

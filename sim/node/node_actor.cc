@@ -1,6 +1,7 @@
 #include "sim/node/node_actor.h"
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <memory>
 #include <vector>
@@ -30,10 +31,10 @@ class SimContext final : public models::Context {
   void reply(models::ClientId to, const models::ClientReply& reply) override {
     const auto pending = pending_requests_.find(reply.id);
     if (pending != pending_requests_.end()) {
-      const models::ClientRequest request = pending->second;
+      const PendingRequest request = pending->second;
       pending_requests_.erase(pending);
-      if (forward(request, reply)) return;
-      record_ack(request.kind, reply);
+      if (forward(request.request, reply)) return;
+      record_ack(request, reply);
     }
     outbox_.push_back(Outgoing{.to_client = to, .packet = Packet{.from = self(), .body = reply}});
   }
@@ -56,7 +57,7 @@ class SimContext final : public models::Context {
   void set_protocol(const models::Protocol* protocol) { protocol_ = protocol; }
   // A client request reached the protocol: remember it until it is answered.
   void note_request(const models::ClientRequest& request) {
-    pending_requests_[request.id] = request;
+    pending_requests_[request.id] = PendingRequest{.request = request, .accepted_at = sim_now()};
   }
 
   // Carries out queued sends, one transfer per receiver (see Packet::coalesced); returns the
@@ -106,12 +107,19 @@ class SimContext final : public models::Context {
   }
 
   // Acknowledgements a node sends as primary, for the split-brain checker.
-  void record_ack(models::OpKind op, const models::ClientReply& reply) {
+  struct PendingRequest {
+    models::ClientRequest request;
+    models::TimePoint accepted_at{};
+  };
+  void record_ack(const PendingRequest& pending, const models::ClientReply& reply) {
     if (reply.status != models::ReplyStatus::kOk || protocol_ == nullptr) return;
     const models::NodeView view = protocol_->view();
     if (view.role != models::Role::kPrimary) return;
-    world_.facts().acks.push_back(
-        analysis::AckRecord{.at = sim_now(), .node = runtime_.id, .epoch = view.epoch, .kind = op});
+    world_.facts().acks.push_back(analysis::AckRecord{.at = sim_now(),
+                                                      .node = runtime_.id,
+                                                      .epoch = view.epoch,
+                                                      .kind = pending.request.kind,
+                                                      .accepted_at = pending.accepted_at});
   }
 
   World& world_;
@@ -121,7 +129,7 @@ class SimContext final : public models::Context {
   std::vector<Outgoing> outbox_;
   std::vector<models::WriteToken> persist_requests_;
   const models::Protocol* protocol_ = nullptr;
-  std::map<models::RequestId, models::ClientRequest> pending_requests_;  // not yet answered
+  std::map<models::RequestId, PendingRequest> pending_requests_;  // not yet answered
 };
 
 class NodeLoop {
@@ -145,13 +153,52 @@ class NodeLoop {
     InOrderInbox inbox(world_.channels(), runtime_.endpoint());
     run_event_loop(
         world_.mailboxes().incoming(world_.channels().index(runtime_.endpoint())), inbox, queue_,
-        [&](std::unique_ptr<Packet> packet) { on_packet(*packet); },
+        [&](std::unique_ptr<Packet> packet) { receive(std::move(packet)); },
         [&](LocalEvent&& event) { on_event(std::move(event)); }, [&] { return !world_.failure(); });
   }
 
   ~NodeLoop() { runtime_.live = nullptr; }
 
  private:
+  // process_pause: while paused the process handles nothing. Packets and due events wait, in
+  // order, and are handled when the pause ends: timers late, the inbox full, as after a long
+  // GC pause. A crash ends the pause with the process.
+  using FrozenInput = std::variant<std::unique_ptr<Packet>, LocalEvent>;
+  bool paused() const { return sim_now() < runtime_.paused_until; }
+  void hold_while_paused(FrozenInput input) {
+    if (frozen_.empty()) wake_when_pause_ends();
+    frozen_.push_back(std::move(input));
+  }
+  void wake_when_pause_ends() {
+    if (runtime_.paused_until != models::TimePoint::max()) {
+      queue_.push(runtime_.paused_until, PauseEnded{});
+    }
+  }
+  void on_pause_ended() {
+    if (frozen_.empty()) return;
+    if (paused()) {  // another pause extended this one
+      wake_when_pause_ends();
+      return;
+    }
+    std::deque<FrozenInput> waiting;
+    waiting.swap(frozen_);
+    for (FrozenInput& input : waiting) {
+      if (auto* packet = std::get_if<std::unique_ptr<Packet>>(&input)) {
+        on_packet(**packet);
+      } else {
+        on_event(std::move(std::get<LocalEvent>(input)));
+      }
+    }
+  }
+
+  void receive(std::unique_ptr<Packet> packet) {
+    if (paused()) {
+      hold_while_paused(std::move(packet));
+      return;
+    }
+    on_packet(*packet);
+  }
+
   void on_packet(const Packet& packet) {
     for_each_body(packet, [&](const PacketBody& body) { on_message(packet.from, body); });
   }
@@ -169,6 +216,14 @@ class NodeLoop {
   }
 
   void on_event(LocalEvent&& event) {
+    if (std::holds_alternative<PauseEnded>(event)) {
+      on_pause_ended();
+      return;
+    }
+    if (paused()) {
+      hold_while_paused(std::move(event));
+      return;
+    }
     if (auto* timer = std::get_if<TimerFired>(&event)) {
       if (queue_.timer_is_current(*timer))
         handle([&] { protocol_->on_timer(timer->id, context_); });
@@ -241,6 +296,7 @@ class NodeLoop {
   SimContext context_;
   std::unique_ptr<models::Protocol> protocol_;
   std::vector<models::TimePoint> core_free_at_;
+  std::deque<FrozenInput> frozen_;  // what arrived or fell due during a process_pause
   bool disk_busy_ = false;
   std::uint64_t disk_waiting_ = 0;
 };
@@ -264,6 +320,7 @@ void crash_node(World& world, NodeRuntime& runtime) {
   world.note_crash(runtime.id, sim_now());
   world.reset_channels_to(runtime.id);  // what was on its way in dies with the process
   runtime.storage.crash();
+  runtime.paused_until = models::TimePoint{};  // a restarted process is not paused
   world.mailboxes().detach(world.channels().index(runtime.endpoint()));
   if (runtime.actor) runtime.actor->kill();
   runtime.actor = nullptr;

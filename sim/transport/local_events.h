@@ -41,9 +41,10 @@ struct ClientTimeout {  // one attempt of an operation waited long enough
 struct ClientRetry {  // the backoff before the next attempt is over
   std::uint64_t sequence;
 };
+struct PauseEnded {};  // a process_pause is over: the node handles what waited
 
 using LocalEvent = std::variant<TimerFired, DiskSynced, CpuDone, HeldPacket, ClientArrival,
-                                ClientTimeout, ClientRetry>;
+                                ClientTimeout, ClientRetry, PauseEnded>;
 
 class LocalEventQueue {
  public:

@@ -52,8 +52,11 @@ class FactsBuilder {
 
   FactsBuilder& ack(double at, std::uint32_t node, std::uint64_t epoch,
                     OpKind kind = OpKind::kWrite) {
-    facts_.acks.push_back(AckRecord{
-        .at = at_ms(at), .node = NodeId(node), .epoch = models::Epoch(epoch), .kind = kind});
+    facts_.acks.push_back(AckRecord{.at = at_ms(at),
+                                    .node = NodeId(node),
+                                    .epoch = models::Epoch(epoch),
+                                    .kind = kind,
+                                    .accepted_at = at_ms(at)});
     return *this;
   }
   FactsBuilder& phase(std::string name, double start, double end) {
