@@ -142,6 +142,11 @@ class FaultController {
 
   static int delta_of(const FaultStep& step) { return step.kind == StepKind::kEnd ? -1 : 1; }
   static bool begins(const FaultStep& step) { return step.kind == StepKind::kBegin; }
+  // When the step's fault ends; TimePoint::max() for a fault with no end.
+  models::TimePoint end_of(const FaultStep& step) const {
+    const std::optional<double> until = world_.scenario().faults[step.fault].until_s;
+    return until ? models::time_at_seconds(*until) : models::TimePoint::max();
+  }
 
   // --- whole regions and links (SimGrid) ---
 
@@ -297,25 +302,19 @@ class FaultController {
 
   // The node's own loop freezes (sim/node/node_actor.cc), not the SimGrid actor: suspending an
   // actor blocked in Comm::wait_any_for let it keep working, and could abort SimGrid (found by
-  // cutover explore; tests/findings/README.md had the cases).
+  // cutover explore; scenarios/regression/*pause*.json pin the cases).
   void on(const ProcessPause& pause, const FaultStep& step) {
     const auto victim = target_of(step, pause.node);
     if (!victim || !begins(step)) return;  // the end is known in advance: nothing to undo
     NodeRuntime& node = *world_.nodes()[*victim];
-    const std::optional<double> until = world_.scenario().faults[step.fault].until_s;
-    const models::TimePoint end =
-        until ? models::time_at_seconds(*until) : models::TimePoint::max();
-    node.paused_until = std::max(node.paused_until, end);
+    node.paused_until = std::max(node.paused_until, end_of(step));
   }
 
   void on(const DiskStall& stall, const FaultStep& step) {
     const auto victim = target_of(step, stall.node);
     if (!victim || !begins(step)) return;  // the end is known in advance: nothing to undo
     NodeRuntime& node = *world_.nodes()[*victim];
-    const std::optional<double> until = world_.scenario().faults[step.fault].until_s;
-    const models::TimePoint end =
-        until ? models::time_at_seconds(*until) : models::TimePoint::max();
-    node.disk_stalled_until = std::max(node.disk_stalled_until, end);
+    node.disk_stalled_until = std::max(node.disk_stalled_until, end_of(step));
   }
 
   void on(const ClockSkew& skew, const FaultStep& step) {

@@ -36,7 +36,7 @@ void run_event_loop(const std::vector<simgrid::s4u::Mailbox*>& incoming, InOrder
   auto deliver = [&](std::unique_ptr<Packet> packet) {
     if (packet->propagation_delay > models::Duration::zero()) {
       const models::TimePoint due = sim_now() + packet->propagation_delay;  // before the move
-      queue.push(due, HeldPacket{std::shared_ptr<Packet>(std::move(packet))});
+      queue.push(due, HeldPacket{std::move(packet)});
     } else {
       inbox.accept(std::move(packet), on_packet);
     }
@@ -71,7 +71,7 @@ void run_event_loop(const std::vector<simgrid::s4u::Mailbox*>& incoming, InOrder
     while (!queue.empty() && queue.next_time() <= now && keep_going()) {
       LocalEvent event = queue.pop();
       if (auto* held = std::get_if<HeldPacket>(&event)) {
-        inbox.accept(std::make_unique<Packet>(std::move(*held->packet)), on_packet);
+        inbox.accept(std::move(held->packet), on_packet);
       } else {
         on_event(std::move(event));
       }

@@ -29,7 +29,7 @@ struct CpuDone {
   models::ClientRequest request;
 };
 struct HeldPacket {
-  std::shared_ptr<Packet> packet;
+  std::unique_ptr<Packet> packet;
 };
 struct ClientArrival {  // closed loop: which user issues it (open loop: always 0)
   std::uint32_t user = 0;
