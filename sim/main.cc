@@ -132,7 +132,16 @@ int run_command(const RunCommand& command) {
   const nlohmann::json run_section = {
       {"wall_s", result.wall_s},
       {"simulated_per_wall", result.wall_s > 0 ? result.facts.simulated_s / result.wall_s : 0.0},
-      {"operations", result.facts.operations.size()}};
+      {"operations", result.facts.operations.size()},
+      {"messages",
+       {{"protocol", result.messages.protocol},
+        {"client_request", result.messages.client_request},
+        {"client_reply", result.messages.client_reply},
+        {"control", result.messages.control}}},
+      {"transfers",
+       {{"direct", result.transfers.direct},
+        {"simgrid_flows", result.transfers.flows},
+        {"lost", result.transfers.lost}}}};
   const nlohmann::json report =
       analysis::build_report(result.facts, slo_specs(*scenario), run_section);
   history.close();

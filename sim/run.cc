@@ -28,27 +28,40 @@ double end_of_run_s(const Scenario& scenario) {
   return scenario.duration_s + drain_ms / 1000.0;
 }
 
+// An actor that acts on the world only when it wakes from Scheduler::sleep_until, so the
+// scheduler knows how far it may run ahead (scheduler.h).
+template <typename Body>
+void start_timed_actor(World& world, const std::string& name, sg4::Host* host, Body body) {
+  sg4::ActorPtr actor = sg4::Actor::create(name, host, [&world, body] {
+    body();
+    world.scheduler().actor_done(sg4::this_actor::get_pid());
+  });
+  world.scheduler().expect_actor(actor->get_pid());
+}
+
 void start_actors(World& world, const RunOptions& options, double end_s) {
   for (auto& node : world.nodes()) start_node(world, *node);
-  const Platform& platform = world.platform();
   for (std::size_t i = 0; i < world.scenario().workloads.size(); ++i) {
-    const models::ClientId id(static_cast<std::uint32_t>(i));
-    sg4::Actor::create("clients/" + std::to_string(i),
-                       platform.client_hosts[world.client(id).region],
-                       [&world, id] { run_clients(world, id); });
+    start_clients(world, models::ClientId(static_cast<std::uint32_t>(i)));
   }
-  sg4::Actor::create("faults", platform.observer_host, [&world] { run_fault_controller(world); });
+  const Platform& platform = world.platform();
+  const models::TimePoint end = models::time_at_seconds(end_s);
+  sg4::Actor::create("scheduler", platform.scheduler_host, [&world, end] {
+    world.scheduler().run(world.network(), end, [&world] { return !world.failure(); });
+  });
+  start_timed_actor(world, "faults", platform.observer_host,
+                    [&world] { run_fault_controller(world); });
   if (world.scenario().load_balancer) {
-    sg4::Actor::create("health", platform.observer_host, [&world] { run_health_checks(world); });
+    start_timed_actor(world, "health", platform.observer_host,
+                      [&world] { run_health_checks(world); });
   }
   if (world.scenario().migration) {
-    sg4::Actor::create("orchestrator", platform.observer_host,
-                       [&world] { run_orchestrator(world); });
+    start_timed_actor(world, "orchestrator", platform.observer_host,
+                      [&world] { run_orchestrator(world); });
   }
-  const SamplerOptions sampler{.end = models::time_at_seconds(end_s),
-                               .show_progress = options.show_progress};
-  sg4::Actor::create("sampler", platform.observer_host,
-                     [&world, sampler] { run_sampler(world, sampler); });
+  const SamplerOptions sampler{.end = end, .show_progress = options.show_progress};
+  start_timed_actor(world, "sampler", platform.observer_host,
+                    [&world, sampler] { run_sampler(world, sampler); });
 }
 
 }  // namespace
@@ -70,6 +83,8 @@ RunResult run_simulation(const Scenario& scenario, const RunOptions& options) {
 
   RunResult result;
   result.failure = world.failure();
+  result.messages = world.messages();
+  result.transfers = world.network().counts();
   world.facts().simulated_s = sg4::Engine::get_clock();
   world.facts().final_state = read_final_state(world);
   world.facts().replica_states = read_replica_states(world);

@@ -24,6 +24,8 @@ struct RunResult {
   analysis::RunFacts facts;
   std::optional<InvariantFailure> failure;
   double wall_s = 0;  // wall-clock time of the simulation, for the report's run section
+  MessageCounts messages;
+  TransferCounts transfers;
 };
 
 RunResult run_simulation(const Scenario& scenario, const RunOptions& options);

@@ -36,19 +36,6 @@ analysis::LossGuarantee loss_guarantee(const Scenario& scenario, std::size_t rep
   return {};
 }
 
-// Endpoint names for mailbox names, in Channels::index order.
-std::vector<std::string> endpoint_names(const Scenario& scenario) {
-  std::vector<std::string> names;
-  for (const std::string& replica : replica_names(scenario.topology)) {
-    names.push_back("node/" + replica);
-  }
-  for (std::size_t i = 0; i < scenario.workloads.size(); ++i) {
-    names.push_back("clients/" + std::to_string(i));
-  }
-  names.push_back("control");
-  return names;
-}
-
 }  // namespace
 
 World::World(const Scenario& scenario, std::uint64_t seed, Platform platform)
@@ -57,7 +44,8 @@ World::World(const Scenario& scenario, std::uint64_t seed, Platform platform)
       platform_(std::move(platform)),
       root_rng_(seed),
       channels_(platform_.node_hosts.size(), scenario.workloads.size()),
-      mailboxes_(channels_, endpoint_names(scenario)),
+      scheduler_(channels_),
+      network_(scheduler_, endpoint_hosts(), scenario.network_model.direct_tolerance_us / 1e6),
       network_faults_(channels_.endpoint_count(), scenario.topology.regions.size(),
                       scenario.faults.size()),
       // Until a primary takes office the name points at replica 0.
@@ -139,14 +127,36 @@ std::optional<std::uint32_t> World::region_of(Endpoint endpoint) const {
   return std::nullopt;
 }
 
+void World::count_message(Endpoint from, Endpoint to) {
+  using Kind = Endpoint::Kind;
+  if (from.kind == Kind::kControl) {
+    ++messages_.control;
+  } else if (from.kind == Kind::kClient) {
+    ++messages_.client_request;
+  } else if (to.kind == Kind::kClient) {
+    ++messages_.client_reply;
+  } else {
+    ++messages_.protocol;
+  }
+}
+
+std::vector<sg4::Host*> World::endpoint_hosts() const {
+  std::vector<sg4::Host*> hosts = platform_.node_hosts;
+  for (const Workload& workload : scenario_.workloads) {
+    hosts.push_back(
+        platform_.client_hosts.at(sim::region_index(scenario_.topology, workload.region)));
+  }
+  hosts.push_back(platform_.observer_host);  // the control endpoint
+  return hosts;
+}
+
 void World::send(Endpoint to, Packet packet) {
+  count_message(packet.from, to);
   if (to.kind == Endpoint::Kind::kNode && !nodes_.at(to.id)->up) return;
   const std::size_t from_index = channels_.index(packet.from);
   const std::size_t to_index = channels_.index(to);
   // A node-level cut loses the packet, as a cut link would.
   if (network_faults_.any_blocked() && network_faults_.blocked(from_index, to_index)) return;
-  sg4::Mailbox* mailbox = mailboxes_.of(from_index, to_index);
-  CUTOVER_CHECK(mailbox != nullptr, "no channel from this sender to this receiver");
   const std::optional<std::uint32_t> from_region = region_of(packet.from);
   const std::optional<std::uint32_t> to_region = region_of(to);
   const std::uint32_t from_site = site_by_endpoint_[from_index];
@@ -174,20 +184,13 @@ void World::send(Endpoint to, Packet packet) {
     matrix[*from_region][*to_region] += fate.duplicated ? 2 * size : size;
   }
   if (fate.duplicated) {
-    Packet copy = packet;
-    copy.unordered = true;
-    post(mailbox, std::move(packet), size);
-    post(mailbox, std::move(copy), size);
+    auto copy = std::make_unique<Packet>(packet);
+    copy->unordered = true;
+    network_.transmit(from_index, to_index, std::make_unique<Packet>(std::move(packet)), size);
+    network_.transmit(from_index, to_index, std::move(copy), size);
     return;
   }
-  post(mailbox, std::move(packet), size);
-}
-
-void World::post(sg4::Mailbox* mailbox, Packet packet, std::uint64_t size) {
-  auto* owned = new Packet(std::move(packet));
-  mailbox->put_init(owned, static_cast<double>(size))->detach([](void* payload) {
-    delete static_cast<Packet*>(payload);
-  });
+  network_.transmit(from_index, to_index, std::make_unique<Packet>(std::move(packet)), size);
 }
 
 void World::cut_channel(std::size_t from, std::size_t to, bool cut) {

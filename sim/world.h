@@ -1,6 +1,7 @@
 // Everything the actors of one run share: the scenario, the platform, per-node runtimes
-// (storage that survives crashes), channel mailboxes, the latency matrix that link
-// faults change, and the recorder that collects what analysis needs. One World per run,
+// (storage that survives crashes), the scheduler that drives replicas and clients, the
+// network, the latency matrix that link faults change, and the recorder that collects what
+// analysis needs. One World per run,
 // owned by Run; no globals.
 #pragma once
 
@@ -22,9 +23,10 @@
 #include "sim/faults/node_clock.h"
 #include "sim/platform/platform_builder.h"
 #include "sim/scenario/scenario.h"
-#include "sim/transport/channel_mailboxes.h"
 #include "sim/transport/channels.h"
+#include "sim/transport/network.h"
 #include "sim/transport/packet.h"
+#include "sim/transport/scheduler.h"
 
 namespace cutover::sim {
 
@@ -46,8 +48,7 @@ struct NodeRuntime {
   models::TimePoint disk_stalled_until{};
   // process_pause faults: the process handles nothing before this (TimePoint::max(): never).
   models::TimePoint paused_until{};
-  NodeClock clock;               // clock_skew faults: what the protocol reads as time
-  simgrid::s4u::ActorPtr actor;  // the running incarnation
+  NodeClock clock;  // clock_skew faults: what the protocol reads as time
   Endpoint endpoint() const { return Endpoint{Endpoint::Kind::kNode, id.value}; }
 };
 
@@ -55,6 +56,16 @@ struct NodeRuntime {
 struct ClientEndpoint {
   std::uint32_t region = 0;
   std::uint32_t site = 0;  // its zone (scenario.h SiteLayout)
+};
+
+// Transfers handed to the network, by who sends them to whom (a transfer may carry several
+// coalesced messages, packet.h; a duplicated packet counts once).
+struct MessageCounts {
+  std::uint64_t protocol = 0;        // replica -> replica
+  std::uint64_t client_request = 0;  // clients -> replica
+  std::uint64_t client_reply = 0;    // replica -> clients
+  std::uint64_t control = 0;         // operator and fault controller -> replica
+  std::uint64_t total() const { return protocol + client_request + client_reply + control; }
 };
 
 // The first broken invariant stops the run; the CLI reports it with seed and time (exit 3).
@@ -83,8 +94,13 @@ class World {
   // Sends one packet from packet.from, fire-and-forget, in order on its channel; the receiver
   // owns and frees it. A cut link or a down node loses it silently, as a real network would.
   void send(Endpoint to, Packet packet);
+  const MessageCounts& messages() const { return messages_; }
   Channels& channels() { return channels_; }
-  const ChannelMailboxes& mailboxes() const { return mailboxes_; }
+  Scheduler& scheduler() { return scheduler_; }
+  const Network& network() const { return network_; }
+  Network& network() { return network_; }
+  // The time for whoever runs now (scheduler.h: the scheduler runs ahead of the engine).
+  models::TimePoint now() const { return scheduler_.now(); }
   // Breaks every connection between endpoints of region a and endpoints of region b, both ways.
   void reset_channels_between(std::uint32_t a, std::uint32_t b);
   // Breaks every connection into (or out of) the node.
@@ -144,14 +160,17 @@ class World {
   std::vector<std::unique_ptr<NodeRuntime>> nodes_;
   std::vector<ClientEndpoint> clients_;
   std::optional<std::uint32_t> region_of(Endpoint endpoint) const;  // none: control
-  void post(simgrid::s4u::Mailbox* mailbox, Packet packet, std::uint64_t size);
+  std::vector<simgrid::s4u::Host*> endpoint_hosts() const;          // by Channels::index
+  void count_message(Endpoint from, Endpoint to);
+  MessageCounts messages_;
 
   // One-way propagation delay between sites (zones; s == t: inside one), faults included.
   std::vector<std::vector<models::Duration>> latency_;
   static constexpr std::uint32_t kNoSite = ~std::uint32_t{0};
   std::vector<std::uint32_t> site_by_endpoint_;  // by Channels::index; kNoSite: control
   Channels channels_;
-  ChannelMailboxes mailboxes_;
+  Scheduler scheduler_;
+  Network network_;
   NetworkFaults network_faults_;
   std::vector<int> regions_out_;
   std::vector<int> clients_out_;  // by workload (ClientId)

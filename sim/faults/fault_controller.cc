@@ -110,10 +110,10 @@ class FaultController {
       if (step_at <= promotion_at) {
         const FaultStep step = steps_.top();
         steps_.pop();
-        sg4::this_actor::sleep_until(step.at_s);
+        world_.scheduler().sleep_until(step.at_s);
         apply(step);
       } else {
-        sg4::this_actor::sleep_until(promotion_at);
+        world_.scheduler().sleep_until(promotion_at);
         promote(*promotions[next_promotion++].second);
       }
     }

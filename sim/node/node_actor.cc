@@ -8,9 +8,7 @@
 
 #include "models/core/check.h"
 #include "sim/node/protocol_config.h"
-#include "sim/transport/event_loop.h"
-
-namespace sg4 = simgrid::s4u;
+#include "sim/transport/scheduler.h"
 
 namespace cutover::sim {
 namespace {
@@ -19,11 +17,11 @@ namespace {
 // handler and carried out by flush() after it returns, so a handler is atomic.
 class SimContext final : public models::Context {
  public:
-  SimContext(World& world, NodeRuntime& runtime, LocalEventQueue& queue, models::Rng rng)
+  SimContext(World& world, NodeRuntime& runtime, EndpointQueue& queue, models::Rng rng)
       : world_(world), runtime_(runtime), queue_(queue), rng_(std::move(rng)) {}
 
   // The node's own clock (clock_skew faults skew it); our records below use true time.
-  models::TimePoint now() const override { return runtime_.clock.local(sim_now()); }
+  models::TimePoint now() const override { return runtime_.clock.local(world_.now()); }
   void send(models::NodeId to, models::Message message) override {
     outbox_.push_back(
         Outgoing{.to_node = to, .packet = Packet{.from = self(), .body = std::move(message)}});
@@ -39,7 +37,7 @@ class SimContext final : public models::Context {
     outbox_.push_back(Outgoing{.to_client = to, .packet = Packet{.from = self(), .body = reply}});
   }
   void set_timer(models::TimerId id, models::Duration after) override {
-    queue_.set_timer(id, sim_now() + runtime_.clock.real_duration(after));
+    queue_.set_timer(id, world_.now() + runtime_.clock.real_duration(after));
   }
   void cancel_timer(models::TimerId id) override { queue_.cancel_timer(id); }
   models::Storage& storage() override { return runtime_.storage; }
@@ -50,14 +48,14 @@ class SimContext final : public models::Context {
   }
   models::Rng& rng() override { return rng_; }
   void emit(const models::TraceEvent& event) override {
-    world_.record_trace(runtime_.id, event, sim_now());
+    world_.record_trace(runtime_.id, event, world_.now());
   }
 
   // The protocol, once built: acknowledgements are attributed to its role and epoch.
   void set_protocol(const models::Protocol* protocol) { protocol_ = protocol; }
   // A client request reached the protocol: remember it until it is answered.
   void note_request(const models::ClientRequest& request) {
-    pending_requests_[request.id] = PendingRequest{.request = request, .accepted_at = sim_now()};
+    pending_requests_[request.id] = PendingRequest{.request = request, .accepted_at = world_.now()};
   }
 
   // Carries out queued sends, one transfer per receiver (see Packet::coalesced); returns the
@@ -115,7 +113,7 @@ class SimContext final : public models::Context {
     if (reply.status != models::ReplyStatus::kOk || protocol_ == nullptr) return;
     const models::NodeView view = protocol_->view();
     if (view.role != models::Role::kPrimary) return;
-    world_.facts().acks.push_back(analysis::AckRecord{.at = sim_now(),
+    world_.facts().acks.push_back(analysis::AckRecord{.at = world_.now(),
                                                       .node = runtime_.id,
                                                       .epoch = view.epoch,
                                                       .kind = pending.request.kind,
@@ -124,7 +122,7 @@ class SimContext final : public models::Context {
 
   World& world_;
   NodeRuntime& runtime_;
-  LocalEventQueue& queue_;
+  EndpointQueue& queue_;
   models::Rng rng_;
   std::vector<Outgoing> outbox_;
   std::vector<models::WriteToken> persist_requests_;
@@ -132,12 +130,14 @@ class SimContext final : public models::Context {
   std::map<models::RequestId, PendingRequest> pending_requests_;  // not yet answered
 };
 
-class NodeLoop {
+// One incarnation of a replica's process: the scheduler hands it packets and due events.
+class NodeLoop final : public EndpointHandler {
  public:
-  NodeLoop(World& world, NodeRuntime& runtime)
+  NodeLoop(World& world, NodeRuntime& runtime, EndpointQueue queue)
       : world_(world),
         runtime_(runtime),
         resources_(world.scenario().node),
+        queue_(std::move(queue)),
         cpu_rng_(world.fork_rng("cpu/" + runtime.name + "/" + std::to_string(runtime.incarnation))),
         context_(
             world, runtime, queue_,
@@ -147,75 +147,22 @@ class NodeLoop {
     context_.set_protocol(protocol_.get());
   }
 
-  void run() {
-    runtime_.live = protocol_.get();
-    handle([&] { protocol_->on_start(context_); });
-    InOrderInbox inbox(world_.channels(), runtime_.endpoint());
-    run_event_loop(
-        world_.mailboxes().incoming(world_.channels().index(runtime_.endpoint())), inbox, queue_,
-        [&](std::unique_ptr<Packet> packet) { receive(std::move(packet)); },
-        [&](LocalEvent&& event) { on_event(std::move(event)); }, [&] { return !world_.failure(); });
-  }
+  ~NodeLoop() override { runtime_.live = nullptr; }
 
-  ~NodeLoop() { runtime_.live = nullptr; }
-
- private:
-  // process_pause: while paused the process handles nothing. Packets and due events wait, in
-  // order, and are handled when the pause ends: timers late, the inbox full, as after a long
-  // GC pause. A crash ends the pause with the process.
-  using FrozenInput = std::variant<std::unique_ptr<Packet>, LocalEvent>;
-  bool paused() const { return sim_now() < runtime_.paused_until; }
-  void hold_while_paused(FrozenInput input) {
-    if (frozen_.empty()) wake_when_pause_ends();
-    frozen_.push_back(std::move(input));
-  }
-  void wake_when_pause_ends() {
-    if (runtime_.paused_until != models::TimePoint::max()) {
-      queue_.push(runtime_.paused_until, PauseEnded{});
-    }
-  }
-  void on_pause_ended() {
-    if (frozen_.empty()) return;
-    if (paused()) {  // another pause extended this one
-      wake_when_pause_ends();
-      return;
-    }
-    std::deque<FrozenInput> waiting;
-    waiting.swap(frozen_);
-    for (FrozenInput& input : waiting) {
-      if (auto* packet = std::get_if<std::unique_ptr<Packet>>(&input)) {
-        on_packet(**packet);
-      } else {
-        on_event(std::move(std::get<LocalEvent>(input)));
-      }
-    }
-  }
-
-  void receive(std::unique_ptr<Packet> packet) {
+  void on_packet(std::unique_ptr<Packet> packet) override {
     if (paused()) {
       hold_while_paused(std::move(packet));
       return;
     }
-    on_packet(*packet);
+    handle_packet(*packet);
   }
 
-  void on_packet(const Packet& packet) {
-    for_each_body(packet, [&](const PacketBody& body) { on_message(packet.from, body); });
-  }
-
-  void on_message(Endpoint sender, const PacketBody& body) {
-    if (auto* message = std::get_if<models::Message>(&body)) {
-      const models::NodeId from(sender.id);
-      handle([&] { protocol_->on_message(from, *message, context_); });
-    } else if (auto* request = std::get_if<models::ClientRequest>(&body)) {
-      // The client named in the request (it may come forwarded by another replica).
-      schedule_on_cpu(request->id.client, *request);
-    } else if (auto* command = std::get_if<models::AdminCommand>(&body)) {
-      handle([&] { protocol_->on_admin(*command, context_); });
+  void on_event(LocalEvent&& event) override {
+    if (std::holds_alternative<Started>(event)) {
+      runtime_.live = protocol_.get();
+      handle([&] { protocol_->on_start(context_); });
+      return;
     }
-  }
-
-  void on_event(LocalEvent&& event) {
     if (std::holds_alternative<PauseEnded>(event)) {
       on_pause_ended();
       return;
@@ -235,11 +182,59 @@ class NodeLoop {
     }
   }
 
+ private:
+  // process_pause: while paused the process handles nothing. Packets and due events wait, in
+  // order, and are handled when the pause ends: timers late, the inbox full, as after a long
+  // GC pause. A crash ends the pause with the process.
+  using FrozenInput = std::variant<std::unique_ptr<Packet>, LocalEvent>;
+  bool paused() const { return world_.now() < runtime_.paused_until; }
+  void hold_while_paused(FrozenInput input) {
+    if (frozen_.empty()) wake_when_pause_ends();
+    frozen_.push_back(std::move(input));
+  }
+  void wake_when_pause_ends() {
+    if (runtime_.paused_until != models::TimePoint::max()) {
+      queue_.push(runtime_.paused_until, PauseEnded{});
+    }
+  }
+  void on_pause_ended() {
+    if (frozen_.empty()) return;
+    if (paused()) {  // another pause extended this one
+      wake_when_pause_ends();
+      return;
+    }
+    std::deque<FrozenInput> waiting;
+    waiting.swap(frozen_);
+    for (FrozenInput& input : waiting) {
+      if (auto* packet = std::get_if<std::unique_ptr<Packet>>(&input)) {
+        handle_packet(**packet);
+      } else {
+        on_event(std::move(std::get<LocalEvent>(input)));
+      }
+    }
+  }
+
+  void handle_packet(const Packet& packet) {
+    for_each_body(packet, [&](const PacketBody& body) { on_message(packet.from, body); });
+  }
+
+  void on_message(Endpoint sender, const PacketBody& body) {
+    if (auto* message = std::get_if<models::Message>(&body)) {
+      const models::NodeId from(sender.id);
+      handle([&] { protocol_->on_message(from, *message, context_); });
+    } else if (auto* request = std::get_if<models::ClientRequest>(&body)) {
+      // The client named in the request (it may come forwarded by another replica).
+      schedule_on_cpu(request->id.client, *request);
+    } else if (auto* command = std::get_if<models::AdminCommand>(&body)) {
+      handle([&] { protocol_->on_admin(*command, context_); });
+    }
+  }
+
   // Client operations queue FIFO for the node's cores; the protocol sees each one when its
   // service time has been spent.
   void schedule_on_cpu(models::ClientId client, const models::ClientRequest& request) {
     auto core = std::min_element(core_free_at_.begin(), core_free_at_.end());
-    const models::TimePoint start = std::max(*core, sim_now());
+    const models::TimePoint start = std::max(*core, world_.now());
     const double service_ms = resources_.service_distribution == ServiceDistribution::kExponential
                                   ? cpu_rng_.exponential(resources_.service_time_ms)
                                   : resources_.service_time_ms;
@@ -254,12 +249,12 @@ class NodeLoop {
       return;
     }
     disk_busy_ = true;
-    queue_.push(sim_now() + models::from_ms(resources_.fsync_ms * runtime_.fsync_factor),
+    queue_.push(world_.now() + models::from_ms(resources_.fsync_ms * runtime_.fsync_factor),
                 DiskSynced{token});
   }
 
   void on_disk_synced(models::WriteToken token) {
-    if (sim_now() < runtime_.disk_stalled_until) {  // a disk_stall fault: done when it ends
+    if (world_.now() < runtime_.disk_stalled_until) {  // a disk_stall fault: done when it ends
       if (runtime_.disk_stalled_until != models::TimePoint::max()) {
         queue_.push(runtime_.disk_stalled_until, DiskSynced{token});
       }
@@ -282,7 +277,8 @@ class NodeLoop {
       handler();
       protocol_->check_invariants(runtime_.storage);
     } catch (const models::InvariantViolation& violation) {
-      world_.fail(InvariantFailure{runtime_.name, sg4::Engine::get_clock(), violation.what()});
+      world_.fail(
+          InvariantFailure{runtime_.name, models::to_seconds(world_.now()), violation.what()});
       return;
     }
     for (models::WriteToken token : context_.flush()) request_sync(token);
@@ -291,7 +287,7 @@ class NodeLoop {
   World& world_;
   NodeRuntime& runtime_;
   const NodeResources& resources_;
-  LocalEventQueue queue_;
+  EndpointQueue queue_;
   models::Rng cpu_rng_;
   SimContext context_;
   std::unique_ptr<models::Protocol> protocol_;
@@ -304,26 +300,22 @@ class NodeLoop {
 }  // namespace
 
 void start_node(World& world, NodeRuntime& runtime) {
-  NodeRuntime* node = &runtime;
-  runtime.actor = sg4::Actor::create(runtime.name, runtime.host, [&world, node] {
-    ++node->incarnation;
-    // Packets that reached the mailboxes but no receive before the crash belong to a dead
-    // process: attaching drops them.
-    world.mailboxes().attach_self(world.channels().index(node->endpoint()));
-    NodeLoop loop(world, *node);
-    loop.run();
-  });
+  ++runtime.incarnation;
+  Scheduler& scheduler = world.scheduler();
+  const std::size_t endpoint = world.channels().index(runtime.endpoint());
+  const std::uint32_t incarnation = scheduler.next_incarnation(endpoint);
+  scheduler.install(
+      endpoint, incarnation,
+      std::make_unique<NodeLoop>(world, runtime, EndpointQueue(scheduler, endpoint, incarnation)));
 }
 
 void crash_node(World& world, NodeRuntime& runtime) {
   runtime.up = false;
-  world.note_crash(runtime.id, sim_now());
+  world.note_crash(runtime.id, world.now());
   world.reset_channels_to(runtime.id);  // what was on its way in dies with the process
   runtime.storage.crash();
   runtime.paused_until = models::TimePoint{};  // a restarted process is not paused
-  world.mailboxes().detach(world.channels().index(runtime.endpoint()));
-  if (runtime.actor) runtime.actor->kill();
-  runtime.actor = nullptr;
+  world.scheduler().uninstall(world.channels().index(runtime.endpoint()));
 }
 
 void restart_node(World& world, NodeRuntime& runtime) {

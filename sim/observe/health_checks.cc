@@ -24,7 +24,7 @@ void run_health_checks(World& world) {
   while (sim_now() < end) {
     models::TimePoint wake = checker.next_probe_at().value_or(end);
     for (const auto& [node, at] : failing) wake = std::min(wake, at);
-    sg4::this_actor::sleep_until(models::to_seconds(std::max(wake, sim_now())));
+    world.scheduler().sleep_until(models::to_seconds(std::max(wake, sim_now())));
     const models::TimePoint now = sim_now();
     auto apply = [&](models::NodeId node, models::routing::ProbeResult result) {
       const auto transition = checker.on_probe_result(node, result, now);

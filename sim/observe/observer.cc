@@ -55,7 +55,7 @@ void run_sampler(World& world, const SamplerOptions& options) {
   series.lag_ms.assign(world.nodes().size(), {});
   int shown_percent = -1;
   for (models::TimePoint at = models::TimePoint{} + interval; at <= options.end; at += interval) {
-    sg4::this_actor::sleep_until(models::to_seconds(at));
+    world.scheduler().sleep_until(models::to_seconds(at));
     const NodeRuntime* primary = current_primary(world);
     series.times.push_back(at);
     series.primary.push_back(primary ? std::optional(primary->id) : std::nullopt);

@@ -59,7 +59,7 @@ class Orchestrator {
   void run() {
     analysis::MigrationFacts& facts = world_.migration();
     facts.planned = true;
-    sg4::this_actor::sleep_until(plan_.start_at_s);
+    world_.scheduler().sleep_until(plan_.start_at_s);
     bool ok = true;
     for (const MigrationStep& step : plan_.steps) {
       if (!run_step(step, /*rollback=*/false)) {
@@ -150,7 +150,7 @@ class Orchestrator {
       if (done()) return Outcome::kDone;
       if (guard_fired()) return Outcome::kGuardFired;
       if (now_s() >= deadline_s) return Outcome::kTimedOut;
-      sg4::this_actor::sleep_for(kTickS);
+      world_.scheduler().sleep_until(sg4::Engine::get_clock() + kTickS);
     }
   }
 

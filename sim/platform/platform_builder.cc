@@ -95,6 +95,7 @@ Platform build_platform(const Topology& topology, const NodeResources& node) {
   auto* control = sg4::create_star_zone("control");
   control->set_parent(world);
   platform.observer_host = add_host(control, "observer", kControlBandwidthBytesPerS);
+  platform.scheduler_host = add_host(control, "scheduler", kControlBandwidthBytesPerS);
   auto* control_gateway = control->create_router("control_gw");
   control->seal();
 

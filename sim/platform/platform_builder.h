@@ -2,8 +2,8 @@
 //
 // Layout: one star zone per region holding its replica hosts and one client host, each with
 // a split-duplex NIC link; a full-mesh root with one split-duplex WAN link per region pair;
-// and a control zone for the observer host (faults, sampling), joined to every region by a
-// link that faults never touch.
+// and a control zone for the observer host (faults, sampling) and the scheduler's host, joined
+// to every region by a link that faults never touch.
 //
 // SimGrid models bandwidth (and its sharing between transfers on a link); propagation delay is
 // modelled by our transport, which holds each packet one_way_latency_s after its bytes arrived
@@ -33,6 +33,8 @@ struct Platform {
   std::vector<std::uint32_t> node_region;         // by NodeId
   std::vector<simgrid::s4u::Host*> client_hosts;  // by region index
   simgrid::s4u::Host* observer_host = nullptr;
+  // Runs the scheduler actor (sim/transport/scheduler.h); the observer's actors ring it.
+  simgrid::s4u::Host* scheduler_host = nullptr;
   // wan[a][b] for a != b: the link between regions a and b (same object both ways).
   std::vector<std::vector<simgrid::s4u::SplitDuplexLink*>> wan;
   // Sites (scenario.h): a region's availability zones, or the region itself when it has none.

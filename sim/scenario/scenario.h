@@ -358,6 +358,13 @@ struct CostSettings {
   std::optional<double> state_gb_per_replica;      // absent: estimated from the run's final state
 };
 
+// How the network is simulated (sim/transport/link_occupancy.h states the rule).
+struct NetworkModelSettings {
+  // A message skips SimGrid's bandwidth-sharing model when contention could move its arrival
+  // by at most this much; 0: every message is a SimGrid flow.
+  double direct_tolerance_us = 20;
+};
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -375,6 +382,7 @@ struct Scenario {
   std::vector<Slo> slos;
   std::optional<FaultModel> explore;  // `cutover explore` only: sim/scenario/fault_model.h
   CostSettings cost;
+  NetworkModelSettings network_model;
 };
 
 // Index of the region called `name` in topology.regions. REQUIRES: it exists (the loader

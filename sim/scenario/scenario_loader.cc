@@ -1487,6 +1487,10 @@ Scenario build_scenario(const json& doc, const std::string& file_label) {
   s.slos = parse_slos(doc, s);
   s.explore = parse_explore(doc, s);
   s.cost = parse_cost(doc, s);
+  if (doc.contains("network_model")) {
+    read_optional(doc.at("network_model"), "direct_tolerance_us",
+                  s.network_model.direct_tolerance_us);
+  }
   return s;
 }
 

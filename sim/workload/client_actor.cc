@@ -8,7 +8,7 @@
 #include "models/routing/dns.h"
 #include "models/routing/retry.h"
 #include "sim/node/protocol_config.h"
-#include "sim/transport/event_loop.h"
+#include "sim/transport/scheduler.h"
 
 namespace cutover::sim {
 namespace {
@@ -49,12 +49,14 @@ class Target {
   std::size_t position_ = 0;
 };
 
-class ClientLoop {
+class ClientLoop final : public EndpointHandler {
  public:
-  ClientLoop(World& world, models::ClientId id) : ClientLoop(world, id, nearest_first(world, id)) {}
+  ClientLoop(World& world, models::ClientId id, EndpointQueue queue)
+      : ClientLoop(world, id, std::move(queue), nearest_first(world, id)) {}
 
  private:
-  ClientLoop(World& world, models::ClientId id, const std::vector<NodeId>& nearest)
+  ClientLoop(World& world, models::ClientId id, EndpointQueue queue,
+             const std::vector<NodeId>& nearest)
       : world_(world),
         id_(id),
         workload_(world.scenario().workloads[id.value]),
@@ -64,6 +66,7 @@ class ClientLoop {
         primary_target_(nearest, initial_primary(world.scenario()).value_or(nearest.front())),
         local_target_(nearest, nearest.front()),
         end_of_arrivals_(models::time_at_seconds(world.scenario().duration_s)),
+        queue_(std::move(queue)),
         retry_(retry_config(workload_.retry)) {
     if (workload_.dns) {
       dns_.emplace(
@@ -71,7 +74,7 @@ class ClientLoop {
                                              .clients = workload_.dns->clients,
                                              .ttl = models::from_ms(workload_.dns->ttl_s * 1000),
                                              .cache_fill = models::routing::CacheFill::kStaggered},
-          world_.dns_zone(), sim_now(), rng_);
+          world_.dns_zone(), world_.now(), rng_);
       dns_routing_index_ = world_.facts().dns_routing.size();
       world_.facts().dns_routing.push_back(
           analysis::DnsRouting{.workload = id_.value, .ttl_s = workload_.dns->ttl_s});
@@ -82,21 +85,27 @@ class ClientLoop {
   }
 
  public:
-  void run() {
-    if (workload_.closed_loop) {
-      for (std::uint32_t user = 0; user < workload_.closed_loop->users; ++user) {
-        schedule_next_arrival(user);
+  void on_packet(std::unique_ptr<Packet> packet) override {
+    for_each_body(*packet, [&](const PacketBody& body) {
+      if (const auto* reply = std::get_if<models::ClientReply>(&body)) {
+        on_reply(*reply, NodeId(packet->from.id));
       }
-    } else {
-      schedule_next_arrival();
+    });
+  }
+
+  void on_event(LocalEvent&& event) override {
+    if (std::holds_alternative<Started>(event)) {
+      start_arrivals();
+    } else if (const auto* arrival = std::get_if<ClientArrival>(&event)) {
+      const bool started = !world_.clients_are_out(id_) && start_operation(arrival->user);
+      // Open loop: arrivals never wait. Closed loop: the user waits for its operation, or
+      // (its region dark, its write refused) thinks and tries again.
+      if (!workload_.closed_loop || !started) schedule_next_arrival(arrival->user);
+    } else if (const auto* timeout = std::get_if<ClientTimeout>(&event)) {
+      on_timeout(*timeout);
+    } else if (const auto* retry = std::get_if<ClientRetry>(&event)) {
+      on_retry(*retry);
     }
-    const Endpoint self{Endpoint::Kind::kClient, id_.value};
-    InOrderInbox inbox(world_.channels(), self);
-    run_event_loop(
-        world_.mailboxes().incoming(world_.channels().index(self)), inbox, queue_,
-        [&](std::unique_ptr<Packet> packet) { on_packet(*packet); },
-        [&](LocalEvent&& event) { on_event(event); },
-        [&] { return (pending_arrivals_ > 0 || !in_flight_.empty()) && !world_.failure(); });
   }
 
  private:
@@ -135,42 +144,45 @@ class ClientLoop {
                                      ? rng_.exponential(workload_.closed_loop->think_time_ms)
                                      : 0.0)
                               : rng_.exponential(1000.0 / workload_.rate_per_s);
-    const models::TimePoint next = sim_now() + models::from_ms(gap_ms);
+    const models::TimePoint next = world_.now() + models::from_ms(gap_ms);
     if (next >= end_of_arrivals_) return;
     queue_.push(next, ClientArrival{.user = user});
-    ++pending_arrivals_;
   }
 
-  void on_event(const LocalEvent& event) {
-    if (const auto* arrival = std::get_if<ClientArrival>(&event)) {
-      --pending_arrivals_;
-      const bool started = !world_.clients_are_out(id_) && start_operation(arrival->user);
-      // Open loop: arrivals never wait. Closed loop: the user waits for its operation, or
-      // (its region dark, its write refused) thinks and tries again.
-      if (!workload_.closed_loop || !started) schedule_next_arrival(arrival->user);
-    } else if (const auto* timeout = std::get_if<ClientTimeout>(&event)) {
-      auto it = in_flight_.find(timeout->sequence);
-      if (it == in_flight_.end() || it->second.attempts != timeout->attempt ||
-          it->second.retry_pending) {
-        return;  // an earlier attempt's timer
+  void start_arrivals() {
+    if (workload_.closed_loop) {
+      for (std::uint32_t user = 0; user < workload_.closed_loop->users; ++user) {
+        schedule_next_arrival(user);
       }
-      target_of(it->second).failed(it->second.target);
-      attempt_failed(it, analysis::OpOutcome::kTimedOut, std::nullopt);
-    } else if (const auto* retry = std::get_if<ClientRetry>(&event)) {
-      auto it = in_flight_.find(retry->sequence);
-      if (it == in_flight_.end()) return;
-      InFlight& op = it->second;
-      op.retry_pending = false;
-      ++op.attempts;
-      op.redirected = false;
-      if (!enter_through_load_balancer(op)) {
-        finish(it, analysis::OpOutcome::kFailed, {});
-        return;
-      }
-      op.target = choose_target(op);
-      send(op);
-      arm_attempt_timer(op);
+    } else {
+      schedule_next_arrival();
     }
+  }
+
+  void on_timeout(const ClientTimeout& timeout) {
+    auto it = in_flight_.find(timeout.sequence);
+    if (it == in_flight_.end() || it->second.attempts != timeout.attempt ||
+        it->second.retry_pending) {
+      return;  // an earlier attempt's timer
+    }
+    target_of(it->second).failed(it->second.target);
+    attempt_failed(it, analysis::OpOutcome::kTimedOut, std::nullopt);
+  }
+
+  void on_retry(const ClientRetry& retry) {
+    auto it = in_flight_.find(retry.sequence);
+    if (it == in_flight_.end()) return;
+    InFlight& op = it->second;
+    op.retry_pending = false;
+    ++op.attempts;
+    op.redirected = false;
+    if (!enter_through_load_balancer(op)) {
+      finish(it, analysis::OpOutcome::kFailed, {});
+      return;
+    }
+    op.target = choose_target(op);
+    send(op);
+    arm_attempt_timer(op);
   }
 
   // Retries with backoff while attempts and the deadline allow; the same request id (the
@@ -179,9 +191,9 @@ class ClientLoop {
                       analysis::OpOutcome outcome, std::optional<NodeId> answered_by) {
     InFlight& op = it->second;
     const std::optional<models::Duration> delay = retry_.next_delay(op.attempts, rng_);
-    if (delay && sim_now() + *delay < op.deadline) {
+    if (delay && world_.now() + *delay < op.deadline) {
       op.retry_pending = true;
-      queue_.push(sim_now() + *delay, ClientRetry{op.request.id.sequence});
+      queue_.push(world_.now() + *delay, ClientRetry{op.request.id.sequence});
       return;
     }
     finish(it, outcome, {}, answered_by);
@@ -189,7 +201,7 @@ class ClientLoop {
 
   void arm_attempt_timer(const InFlight& op) {
     const models::TimePoint at =
-        std::min(op.deadline, sim_now() + models::from_ms(workload_.retry.attempt_timeout_ms));
+        std::min(op.deadline, world_.now() + models::from_ms(workload_.retry.attempt_timeout_ms));
     queue_.push(at, ClientTimeout{op.request.id.sequence, op.attempts});
   }
 
@@ -203,7 +215,7 @@ class ClientLoop {
                     .key = key,
                     .value_bytes = workload_.value_bytes,
                     .allow_backup_read = !write && workload_.read_from == ReadTarget::kLocal},
-        .invoked_at = sim_now(),
+        .invoked_at = world_.now(),
         .user = user};
     op.local_read = op.request.allow_backup_read;
     if (write && world_.writes_rejected(region_)) {
@@ -222,14 +234,6 @@ class ClientLoop {
     arm_attempt_timer(op);
     in_flight_.emplace(op.request.id.sequence, op);
     return true;
-  }
-
-  void on_packet(const Packet& packet) {
-    for_each_body(packet, [&](const PacketBody& body) {
-      if (const auto* reply = std::get_if<models::ClientReply>(&body)) {
-        on_reply(*reply, NodeId(packet.from.id));
-      }
-    });
   }
 
   void on_reply(const models::ClientReply& reply_ref, NodeId from) {
@@ -270,7 +274,7 @@ class ClientLoop {
   bool enter_through_load_balancer(InFlight& op) {
     models::routing::LoadBalancer* balancer = world_.load_balancer();
     if (balancer == nullptr) return true;
-    const std::optional<models::routing::Endpoint> entry = balancer->pick(sim_now(), rng_);
+    const std::optional<models::routing::Endpoint> entry = balancer->pick(world_.now(), rng_);
     if (!entry) return false;
     op.entry = entry->node;
     op.request.forward_to_primary = !op.local_read;  // the entry replica forwards to the primary
@@ -284,12 +288,12 @@ class ClientLoop {
     if (!uses_dns(op)) return target_of(op).current();
     const models::routing::DnsZone& zone = world_.dns_zone();
     const models::routing::RegionId region(region_);
-    const models::routing::DnsAnswer answer = dns_->resolve(op.dns_client, zone, sim_now());
+    const models::routing::DnsAnswer answer = dns_->resolve(op.dns_client, zone, world_.now());
     analysis::DnsRouting& routing = world_.facts().dns_routing.at(dns_routing_index_);
     ++routing.requests;
     if (answer.target != zone.record_for(region).target) {
       ++routing.stale_requests;
-      routing.last_stale_at = sim_now();
+      routing.last_stale_at = world_.now();
     }
     return answer.target.node;
   }
@@ -318,7 +322,7 @@ class ClientLoop {
                             .kind = op.request.kind,
                             .key = op.request.key,
                             .invoked_at = op.invoked_at,
-                            .completed_at = sim_now(),
+                            .completed_at = world_.now(),
                             .outcome = outcome,
                             .version = version,
                             .client = id_,
@@ -337,10 +341,9 @@ class ClientLoop {
   Target primary_target_;
   Target local_target_;
   models::TimePoint end_of_arrivals_;
-  LocalEventQueue queue_;
+  EndpointQueue queue_;
   std::unordered_map<std::uint64_t, InFlight> in_flight_;  // lookup only, never iterated
   std::uint64_t next_sequence_ = 0;
-  std::uint64_t pending_arrivals_ = 0;
   models::routing::RetryPolicy retry_;
   std::optional<models::routing::DnsResolver> dns_;
   std::size_t dns_routing_index_ = 0;
@@ -348,11 +351,13 @@ class ClientLoop {
 
 }  // namespace
 
-void run_clients(World& world, models::ClientId id) {
-  world.mailboxes().attach_self(
-      world.channels().index(Endpoint{Endpoint::Kind::kClient, id.value}));
-  ClientLoop loop(world, id);
-  loop.run();
+void start_clients(World& world, models::ClientId id) {
+  Scheduler& scheduler = world.scheduler();
+  const std::size_t endpoint = world.channels().index(Endpoint{Endpoint::Kind::kClient, id.value});
+  const std::uint32_t incarnation = scheduler.next_incarnation(endpoint);
+  scheduler.install(
+      endpoint, incarnation,
+      std::make_unique<ClientLoop>(world, id, EndpointQueue(scheduler, endpoint, incarnation)));
 }
 
 }  // namespace cutover::sim

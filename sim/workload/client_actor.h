@@ -11,6 +11,7 @@
 
 namespace cutover::sim {
 
-void run_clients(World& world, models::ClientId id);
+// Installs the workload's clients in the scheduler; they start at the current time.
+void start_clients(World& world, models::ClientId id);
 
 }  // namespace cutover::sim

@@ -1,0 +1,187 @@
+// One SimGrid actor drives every replica and client of a run: one event queue, ordered by
+// (time, insertion), for protocol timers, disk and CPU completions, client arrivals and
+// packets reaching their receiver.
+//
+// Why one actor: the node and client state machines are sans-IO, so nothing forces each of
+// them into a SimGrid actor of its own, and an actor per endpoint cost two context switches
+// and a SimGrid transfer per message (BENCHMARKS.md). Here a message the network can deliver
+// without SimGrid's flow model (network.h) is just an entry in this queue.
+//
+// Time: the scheduler runs ahead of SimGrid's clock, handling events in order without asking
+// the engine, as far as nothing else in the simulation can act: up to the earliest wake-up of
+// every other actor (fault controller, orchestrator, sampler, health checks register theirs
+// through sleep_until) and the earliest instant an in-flight SimGrid flow could end. Inside
+// that horizon no one can observe or change what it touches, so the result is the one a
+// lock-step run would give. Handlers read time from now(), never from the engine. Before a
+// packet becomes a SimGrid flow, the engine's clock is moved up to the scheduler's.
+//
+// Another actor that gives the scheduler work earlier than it planned to wake (a crash, an
+// operator command) rings a doorbell: a zero-byte message on a mailbox the scheduler always
+// listens to.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <memory>
+#include <optional>
+#include <queue>
+#include <unordered_map>
+#include <vector>
+
+#include <simgrid/s4u.hpp>
+
+#include "models/core/types.h"
+#include "sim/transport/channels.h"
+#include "sim/transport/local_events.h"
+#include "sim/transport/packet.h"
+#include "sim/transport/sim_clock.h"
+
+namespace cutover::sim {
+
+class Network;
+
+// What runs at an endpoint (a replica's process, a workload's clients).
+class EndpointHandler {
+ public:
+  virtual ~EndpointHandler() = default;
+  // A packet, in its channel's order (channels.h).
+  virtual void on_packet(std::unique_ptr<Packet> packet) = 0;
+  virtual void on_event(LocalEvent&& event) = 0;
+};
+
+class Scheduler {
+ public:
+  explicit Scheduler(Channels& channels);
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // The current time for whoever runs: the scheduler's own clock while it runs ahead, the
+  // engine's otherwise (it is never behind the engine's).
+  models::TimePoint now() const { return std::max(now_, sim_now()); }
+
+  // Installs a new incarnation of the endpoint's handler: events of earlier incarnations are
+  // dropped, and so is what they left in the in-order inbox. Its Started event runs at once.
+  std::uint32_t next_incarnation(std::size_t endpoint) const;
+  void install(std::size_t endpoint, std::uint32_t incarnation,
+               std::unique_ptr<EndpointHandler> handler);
+  // The endpoint's process is gone: its pending events are dropped, packets to it too.
+  void uninstall(std::size_t endpoint);
+
+  // An event for the handler incarnation `incarnation` of `endpoint`.
+  void push(std::size_t endpoint, std::uint32_t incarnation, models::TimePoint at,
+            LocalEvent event);
+  // A packet that reaches `endpoint` at `at`: handed to whichever incarnation listens then.
+  void arrive(std::size_t endpoint, models::TimePoint at, std::unique_ptr<Packet> packet);
+
+  // Other actors: an actor that can act on the world tells when it next can (before it is
+  // started, it can act at once). Unregistered actors must only read.
+  void expect_actor(aid_t actor);
+  void sleep_until(double at_s);  // for the calling registered actor
+  void actor_done(aid_t actor);
+
+  // The scheduler actor's body: runs until keep_going() is false or the engine stops.
+  template <typename KeepGoing>
+  void run(Network& network, models::TimePoint end, KeepGoing&& keep_going);
+
+  bool dispatching() const { return dispatching_; }
+  // Another actor started a SimGrid flow: the scheduler must wait on it too.
+  void flows_changed() { wake_if_sleeping(now()); }
+
+ private:
+  static constexpr std::uint32_t kAnyIncarnation = 0;
+  struct Item {
+    models::TimePoint at;
+    std::uint64_t sequence;
+    std::uint32_t endpoint;
+    std::uint32_t incarnation;
+    LocalEvent event;
+    bool operator>(const Item& other) const {
+      return at != other.at ? at > other.at : sequence > other.sequence;
+    }
+  };
+  struct Slot {
+    std::uint32_t incarnation = 0;
+    std::unique_ptr<EndpointHandler> handler;
+    std::unique_ptr<InOrderInbox> inbox;
+  };
+
+  void enqueue(Item item);
+  void dispatch(Item item);
+  models::TimePoint horizon(const Network& network, models::TimePoint end) const;
+  void wake_if_sleeping(models::TimePoint at);
+  // Waits for SimGrid: a flow's end, a ring, or the next event; true if the engine stopped us.
+  void yield_to_engine(Network& network);
+  void post_doorbell_receive();
+
+  Channels& channels_;
+  std::vector<Slot> slots_;
+  std::priority_queue<Item, std::vector<Item>, std::greater<>> queue_;
+  std::uint64_t next_sequence_ = 0;
+  models::TimePoint now_{};
+  bool dispatching_ = false;
+
+  // Other actors' next wake-ups, by actor id (ordered map: iteration is deterministic).
+  std::map<aid_t, models::TimePoint> wakes_;
+
+  simgrid::s4u::Mailbox* doorbell_;
+  simgrid::s4u::CommPtr doorbell_receive_;
+  void* doorbell_payload_ = nullptr;
+  bool waiting_ = false;  // blocked in the engine until waiting_until_ (max: no deadline)
+  models::TimePoint waiting_until_{};
+  bool rung_ = false;
+};
+
+// An endpoint's window on the scheduler: its events and its timers (one live deadline per
+// timer id; re-arming leaves the old entry in the queue to be skipped when it comes up).
+class EndpointQueue {
+ public:
+  EndpointQueue(Scheduler& scheduler, std::size_t endpoint, std::uint32_t incarnation)
+      : scheduler_(scheduler), endpoint_(endpoint), incarnation_(incarnation) {}
+
+  models::TimePoint now() const { return scheduler_.now(); }
+  void push(models::TimePoint at, LocalEvent event) {
+    scheduler_.push(endpoint_, incarnation_, at, std::move(event));
+  }
+  void set_timer(models::TimerId id, models::TimePoint at);
+  void cancel_timer(models::TimerId id) { ++timer_generation_[id.value]; }
+  bool timer_is_current(const TimerFired& fired) const;
+
+ private:
+  Scheduler& scheduler_;
+  std::size_t endpoint_;
+  std::uint32_t incarnation_;
+  std::unordered_map<std::uint32_t, std::uint64_t> timer_generation_;  // lookup only
+};
+
+}  // namespace cutover::sim
+
+#include "sim/transport/network.h"
+
+namespace cutover::sim {
+
+template <typename KeepGoing>
+void Scheduler::run(Network& network, models::TimePoint end, KeepGoing&& keep_going) {
+  post_doorbell_receive();
+  while (keep_going()) {
+    models::TimePoint limit = horizon(network, end);
+    while (!queue_.empty() && queue_.top().at <= limit && keep_going()) {
+      Item item = std::move(const_cast<Item&>(queue_.top()));
+      queue_.pop();
+      now_ = std::max(now_, item.at);
+      dispatch(std::move(item));
+      if (network.has_flows_to_start()) {
+        // A flow must start at the scheduler's time: bring the engine's clock up to it.
+        if (models::to_seconds(now_) > simgrid::s4u::Engine::get_clock()) {
+          simgrid::s4u::this_actor::sleep_until(models::to_seconds(now_));
+        }
+        network.start_flows();
+        limit = horizon(network, end);
+      }
+    }
+    if (!keep_going()) break;
+    yield_to_engine(network);
+  }
+}
+
+}  // namespace cutover::sim
