@@ -35,33 +35,41 @@ void Scheduler::uninstall(std::size_t endpoint) {
 
 void Scheduler::push(std::size_t endpoint, std::uint32_t incarnation, models::TimePoint at,
                      LocalEvent event) {
-  enqueue(Item{.at = at,
-               .sequence = next_sequence_++,
-               .endpoint = static_cast<std::uint32_t>(endpoint),
-               .incarnation = incarnation,
-               .event = std::move(event)});
+  std::uint32_t pooled = 0;
+  if (free_.empty()) {
+    pooled = static_cast<std::uint32_t>(pool_.size());
+    pool_.push_back(Pooled{});
+  } else {
+    pooled = free_.back();
+    free_.pop_back();
+  }
+  pool_[pooled] = Pooled{.endpoint = static_cast<std::uint32_t>(endpoint),
+                         .incarnation = incarnation,
+                         .event = std::move(event)};
+  queue_.push(Entry{.at = at, .sequence = next_sequence_++, .pooled = pooled});
+  wake_if_sleeping(at);
 }
 
 void Scheduler::arrive(std::size_t endpoint, models::TimePoint at, std::unique_ptr<Packet> packet) {
   push(endpoint, kAnyIncarnation, at, HeldPacket{std::move(packet)});
 }
 
-void Scheduler::enqueue(Item item) {
-  const models::TimePoint at = item.at;
-  queue_.push(std::move(item));
-  wake_if_sleeping(at);
+Scheduler::Pooled Scheduler::take(std::uint32_t pooled) {
+  Pooled taken = std::move(pool_[pooled]);
+  free_.push_back(pooled);
+  return taken;
 }
 
-void Scheduler::dispatch(Item item) {
-  Slot& slot = slots_[item.endpoint];
+void Scheduler::dispatch(Pooled pooled) {
+  Slot& slot = slots_[pooled.endpoint];
   if (!slot.handler) return;  // its process is down, or it never started
   dispatching_ = true;
-  if (auto* held = std::get_if<HeldPacket>(&item.event)) {
+  if (auto* held = std::get_if<HeldPacket>(&pooled.event)) {
     slot.inbox->accept(std::move(held->packet), [&](std::unique_ptr<Packet> packet) {
       slot.handler->on_packet(std::move(packet));
     });
-  } else if (item.incarnation == slot.incarnation) {
-    slot.handler->on_event(std::move(item.event));
+  } else if (pooled.incarnation == slot.incarnation) {
+    slot.handler->on_event(std::move(pooled.event));
   }
   dispatching_ = false;
 }

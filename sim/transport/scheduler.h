@@ -90,15 +90,20 @@ class Scheduler {
 
  private:
   static constexpr std::uint32_t kAnyIncarnation = 0;
-  struct Item {
+  // The heap holds small plain entries and the events wait in a pool: sifting an entry then
+  // moves 24 bytes, not an event variant (measured: moving variants was 8% of a run).
+  struct Entry {
     models::TimePoint at;
     std::uint64_t sequence;
-    std::uint32_t endpoint;
-    std::uint32_t incarnation;
-    LocalEvent event;
-    bool operator>(const Item& other) const {
+    std::uint32_t pooled;  // index into pool_
+    bool operator>(const Entry& other) const {
       return at != other.at ? at > other.at : sequence > other.sequence;
     }
+  };
+  struct Pooled {
+    std::uint32_t endpoint = 0;
+    std::uint32_t incarnation = 0;
+    LocalEvent event;
   };
   struct Slot {
     std::uint32_t incarnation = 0;
@@ -106,8 +111,10 @@ class Scheduler {
     std::unique_ptr<InOrderInbox> inbox;
   };
 
-  void enqueue(Item item);
-  void dispatch(Item item);
+  // Moves the event out of the pool and frees its slot: a handler may push events, which may
+  // grow the pool.
+  Pooled take(std::uint32_t pooled);
+  void dispatch(Pooled pooled);
   models::TimePoint horizon(const Network& network, models::TimePoint end) const;
   void wake_if_sleeping(models::TimePoint at);
   // Waits for SimGrid: a flow's end, a ring, or the next event; true if the engine stopped us.
@@ -116,7 +123,9 @@ class Scheduler {
 
   Channels& channels_;
   std::vector<Slot> slots_;
-  std::priority_queue<Item, std::vector<Item>, std::greater<>> queue_;
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<>> queue_;
+  std::vector<Pooled> pool_;
+  std::vector<std::uint32_t> free_;  // unused pool_ slots
   std::uint64_t next_sequence_ = 0;
   models::TimePoint now_{};
   bool dispatching_ = false;
@@ -166,10 +175,10 @@ void Scheduler::run(Network& network, models::TimePoint end, KeepGoing&& keep_go
   while (keep_going()) {
     models::TimePoint limit = horizon(network, end);
     while (!queue_.empty() && queue_.top().at <= limit && keep_going()) {
-      Item item = std::move(const_cast<Item&>(queue_.top()));
+      const Entry entry = queue_.top();
       queue_.pop();
-      now_ = std::max(now_, item.at);
-      dispatch(std::move(item));
+      now_ = std::max(now_, entry.at);
+      dispatch(take(entry.pooled));
       if (network.has_flows_to_start()) {
         // A flow must start at the scheduler's time: bring the engine's clock up to it.
         if (models::to_seconds(now_) > simgrid::s4u::Engine::get_clock()) {

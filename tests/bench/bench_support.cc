@@ -6,46 +6,24 @@
 #include <variant>
 
 #include <simgrid/s4u.hpp>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "sim/platform/platform_builder.h"
 #include "sim/run.h"
 #include "sim/scenario/scenario_loader.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 namespace sg4 = simgrid::s4u;
 
 namespace cutover::bench {
 
-void count_messages_into(MessageCounts& counts) {
-  sg4::Comm::on_send_cb([&counts](const sg4::Comm& comm) {
-    const sg4::Mailbox* mailbox = comm.get_mailbox();
-    const sg4::Actor* sender = sg4::Actor::self();
-    if (mailbox == nullptr || sender == nullptr) {
-      ++counts.control;
-      return;
-    }
-    const std::string& host = sender->get_host()->get_name();
-    const bool to_node = mailbox->get_name().rfind("node/", 0) == 0;
-    const bool to_client = mailbox->get_name().rfind("clients/", 0) == 0;
-    const bool from_client = host.rfind("clients@", 0) == 0;
-    const bool from_observer = host == "observer";
-    if (to_node && from_client) {
-      ++counts.client_request;
-    } else if (to_client) {
-      ++counts.client_reply;
-    } else if (to_node && !from_observer) {
-      ++counts.protocol;
-    } else {
-      ++counts.control;
-    }
-  });
-}
-
 RunFigures run_counted(const sim::Scenario& scenario, std::uint64_t seed) {
   RunFigures figures;
-  count_messages_into(figures.messages);
   const sim::RunResult result = sim::run_simulation(scenario, {.seed = seed});
+  figures.messages = result.messages;
+  figures.direct = result.transfers.direct;
+  figures.flows = result.transfers.flows;
   figures.wall_s = result.wall_s;
   figures.simulated_s = result.facts.simulated_s;
   figures.operations = result.facts.operations.size();
@@ -144,6 +122,8 @@ struct WireFigures {
   double simulated_s;
   std::uint64_t operations;
   MessageCounts messages;
+  std::uint64_t direct;
+  std::uint64_t flows;
 };
 
 }  // namespace
@@ -158,8 +138,9 @@ RunFigures in_child(const std::function<RunFigures()>& body) {
     int code = 0;
     try {
       const RunFigures figures = body();
-      const WireFigures wire{figures.ok, figures.wall_s, figures.simulated_s, figures.operations,
-                             figures.messages};
+      const WireFigures wire{figures.ok,         figures.wall_s,   figures.simulated_s,
+                             figures.operations, figures.messages, figures.direct,
+                             figures.flows};
       if (!write_all(fds[1], &wire, sizeof wire)) code = 2;
     } catch (...) {
       code = 3;
@@ -183,6 +164,8 @@ RunFigures in_child(const std::function<RunFigures()>& body) {
   figures.simulated_s = wire.simulated_s;
   figures.operations = wire.operations;
   figures.messages = wire.messages;
+  figures.direct = wire.direct;
+  figures.flows = wire.flows;
   if (!figures.ok) figures.error = "the run reported a failure";
   return figures;
 }

@@ -13,23 +13,13 @@
 #include <string>
 
 #include "sim/scenario/scenario.h"
+#include "sim/world.h"
 
 namespace cutover::bench {
 
-// Messages handed to SimGrid (one detached put each), by who sends them to whom. Sender and
-// receiver are told apart by host and mailbox name: replicas run on hosts named after
-// themselves, clients on "clients@<region>", the orchestrator and fault controller on
-// "observer"; nodes receive on "node/<name>", clients on "clients/<i>".
-struct MessageCounts {
-  std::uint64_t protocol = 0;        // replica -> replica (Raft / primary-backup messages)
-  std::uint64_t client_request = 0;  // clients -> replica
-  std::uint64_t client_reply = 0;    // replica -> clients
-  std::uint64_t control = 0;         // observer (orchestrator) -> replica, and anything else
-  std::uint64_t total() const { return protocol + client_request + client_reply + control; }
-};
-
-// Connects a Comm::on_send callback that counts into `counts` (call before the engine runs).
-void count_messages_into(MessageCounts& counts);
+// Messages a run hands to its network, by kind (counted by World::send; since coalescing a
+// transfer may carry several protocol messages, so these are lower bounds on messages).
+using MessageCounts = sim::MessageCounts;
 
 struct RunFigures {
   bool ok = false;
@@ -37,6 +27,8 @@ struct RunFigures {
   double simulated_s = 0;  // simulated seconds covered
   std::uint64_t operations = 0;
   MessageCounts messages;
+  std::uint64_t direct = 0;  // of which delivered without SimGrid (sim/transport/network.h)
+  std::uint64_t flows = 0;   // and as SimGrid flows
   std::string error;
 };
 

@@ -79,9 +79,8 @@ json make_variant(const std::string& in_path, double duration, double load, int 
     json links = json::array();
     for (std::size_t i = 0; i < names.size(); ++i) {
       for (std::size_t j = i + 1; j < names.size(); ++j) {
-        const double value = names[i].second == names[j].second
-                                 ? 10.0
-                                 : rtt.at({names[i].second, names[j].second});
+        const double value =
+            names[i].second == names[j].second ? 10.0 : rtt.at({names[i].second, names[j].second});
         links.push_back({{"regions", {names[i].first, names[j].first}}, {"rtt_ms", value}});
       }
     }
@@ -133,20 +132,22 @@ int main(int argc, char** argv) {
     }
     const sim::Scenario scenario = bench::load_scenario_or_throw(scenario_path);
     const bench::RunFigures f = bench::run_counted(scenario, seed_given ? seed : scenario.seed);
-    const json line = {{"scenario", scenario.name},
-                       {"ok", f.ok},
-                       {"wall_s", f.wall_s},
-                       {"simulated_s", f.simulated_s},
-                       {"simulated_per_wall", f.simulated_s / f.wall_s},
-                       {"operations", f.operations},
-                       {"messages",
-                        {{"total", f.messages.total()},
-                         {"protocol", f.messages.protocol},
-                         {"client_request", f.messages.client_request},
-                         {"client_reply", f.messages.client_reply},
-                         {"control", f.messages.control}}},
-                       {"messages_per_wall_s", static_cast<double>(f.messages.total()) / f.wall_s},
-                       {"wall_us_per_message", 1e6 * f.wall_s / static_cast<double>(f.messages.total())}};
+    const json line = {
+        {"scenario", scenario.name},
+        {"ok", f.ok},
+        {"wall_s", f.wall_s},
+        {"simulated_s", f.simulated_s},
+        {"simulated_per_wall", f.simulated_s / f.wall_s},
+        {"operations", f.operations},
+        {"messages",
+         {{"total", f.messages.total()},
+          {"protocol", f.messages.protocol},
+          {"client_request", f.messages.client_request},
+          {"client_reply", f.messages.client_reply},
+          {"control", f.messages.control}}},
+        {"transfers", {{"direct", f.direct}, {"simgrid_flows", f.flows}}},
+        {"messages_per_wall_s", static_cast<double>(f.messages.total()) / f.wall_s},
+        {"wall_us_per_message", 1e6 * f.wall_s / static_cast<double>(f.messages.total())}};
     std::cout << line.dump() << "\n";
     return f.ok ? 0 : 3;
   } catch (const std::exception& error) {

@@ -8,8 +8,6 @@
 //   --duration_s=S         simulated seconds of cutover's run (default 5; fault and migration
 //                          times are scaled by the same factor so they still happen)
 //   --bare_messages=N      messages of the bare exchange (default 200000)
-#include <benchmark/benchmark.h>
-
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -17,6 +15,7 @@
 #include <vector>
 
 #include "tests/bench/bench_support.h"
+#include <benchmark/benchmark.h>
 
 namespace {
 
@@ -90,8 +89,16 @@ void BM_PerMessageRatio(benchmark::State& state) {
   }
 }
 
-BENCHMARK(BM_BareMailboxPingPong)->UseManualTime()->Iterations(1)->Repetitions(3)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_PerMessageRatio)->UseManualTime()->Iterations(1)->Repetitions(3)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_BareMailboxPingPong)
+    ->UseManualTime()
+    ->Iterations(1)
+    ->Repetitions(3)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_PerMessageRatio)
+    ->UseManualTime()
+    ->Iterations(1)
+    ->Repetitions(3)
+    ->Unit(benchmark::kMillisecond);
 
 // Takes our flags out of argv before Google Benchmark sees it.
 void parse_own_flags(int& argc, char** argv) {

@@ -49,25 +49,31 @@ void Raft::read_as_leader(ClientId from, const ClientRequest& request, Context& 
   }
 }
 
+// Reads wait in arrival order, and along the queue their rounds never decrease (each is the
+// round after the one current when it came) and neither do their read indexes (the commit
+// index when they were indexed, which never goes back; the unindexed ones are the newest). So
+// the reads that can be served are always a prefix: serving stops at the first that cannot,
+// instead of looking at every waiting read on every acknowledgement (measured: 11% of the
+// reference run with ~800 reads waiting).
 void Raft::serve_reads(Context& ctx) {
   if (role_ != Role::kPrimary || pending_reads_.empty()) return;
-  const bool committed = committed_in_term(ctx.storage());
+  if (committed_in_term(ctx.storage())) {
+    for (auto it = pending_reads_.rbegin(); it != pending_reads_.rend() && !it->indexed; ++it) {
+      it->read_index = commit_index_;
+      it->indexed = true;
+    }
+  }
   const std::uint64_t confirmed = quorum_round();
-  bool waiting_for_new_round = false;
-  std::erase_if(pending_reads_, [&](PendingRead& read) {
-    if (!read.indexed && committed) {
-      read.read_index = commit_index_;
-      read.indexed = true;
-    }
-    if (read.round > round_) waiting_for_new_round = true;
-    if (!read.indexed || read.round > confirmed || kv_.applied_index() < read.read_index) {
-      return false;
-    }
+  while (!pending_reads_.empty()) {
+    const PendingRead& read = pending_reads_.front();
+    if (!read.indexed || read.round > confirmed || kv_.applied_index() < read.read_index) break;
     reply_read(read.client, read.request, ctx);
-    return true;
-  });
+    pending_reads_.pop_front();
+  }
   // Reads that came while a round was in flight need the next one; start it once the
   // current one is confirmed (at most one round in flight for reads).
+  const bool waiting_for_new_round =
+      !pending_reads_.empty() && pending_reads_.back().round > round_;
   if (waiting_for_new_round && confirmed >= round_) broadcast_round(ctx);
 }
 
