@@ -7,6 +7,50 @@
 
 namespace cutover::models {
 
+const KvStateMachine::Cell* KvStateMachine::CellTable::find(Key key) const {
+  if (key < kDenseKeys) {
+    if (key >= dense_.size() || dense_[key].version.index.value == 0) return nullptr;
+    return &dense_[key];
+  }
+  const auto it = sparse_.find(key);
+  return it == sparse_.end() ? nullptr : &it->second;
+}
+
+void KvStateMachine::CellTable::set(Key key, const Cell& cell) {
+  CUTOVER_CHECK(cell.version.index.value > 0, "a written cell has a log index");
+  if (key < kDenseKeys) {
+    if (key >= dense_.size()) dense_.resize(key + 1);
+    if (dense_[key].version.index.value == 0) ++size_;
+    dense_[key] = cell;
+    return;
+  }
+  if (sparse_.insert_or_assign(key, cell).second) ++size_;
+}
+
+void KvStateMachine::CellTable::clear() {
+  dense_.clear();
+  sparse_.clear();
+  size_ = 0;
+}
+
+std::vector<KvCell> KvStateMachine::CellTable::in_key_order() const {
+  std::vector<KvCell> out;
+  out.reserve(size_);
+  for (Key key = 0; key < dense_.size(); ++key) {
+    const Cell& cell = dense_[key];
+    if (cell.version.index.value == 0) continue;
+    out.push_back(KvCell{.key = key, .version = cell.version, .value_bytes = cell.value_bytes});
+  }
+  const std::size_t first_sparse = out.size();
+  for (const auto& [key, cell] : sparse_) {
+    out.push_back(KvCell{.key = key, .version = cell.version, .value_bytes = cell.value_bytes});
+  }
+  // Every sparse key is above every dense one: only the sparse tail needs sorting.
+  std::sort(out.begin() + static_cast<std::ptrdiff_t>(first_sparse), out.end(),
+            [](const KvCell& a, const KvCell& b) { return a.key < b.key; });
+  return out;
+}
+
 KvStateMachine::ClientWrites::const_iterator KvStateMachine::find_sequence(
     const ClientWrites& writes, std::uint64_t sequence) {
   const auto at = std::lower_bound(
@@ -39,11 +83,11 @@ void KvStateMachine::apply(const LogEntry& entry) {
     }
     const auto count = applied_more_than_once_.emplace(entry.request, 1).first;
     ++count->second;  // the first application, plus one per repeat
-    cells_[entry.key] = Cell{.version = entry.version, .value_bytes = entry.value_bytes};
+    cells_.set(entry.key, Cell{.version = entry.version, .value_bytes = entry.value_bytes});
     return;
   }
   remember(writes, entry.request.sequence, entry.version);
-  cells_[entry.key] = Cell{.version = entry.version, .value_bytes = entry.value_bytes};
+  cells_.set(entry.key, Cell{.version = entry.version, .value_bytes = entry.value_bytes});
 }
 
 std::optional<Version> KvStateMachine::applied_version(RequestId request) const {
@@ -76,14 +120,14 @@ std::vector<AppliedWrite> KvStateMachine::recent_writes() const {
 }
 
 std::optional<Version> KvStateMachine::read(Key key) const {
-  auto it = cells_.find(key);
-  if (it == cells_.end()) return std::nullopt;
-  return it->second.version;
+  const Cell* cell = cells_.find(key);
+  if (cell == nullptr) return std::nullopt;
+  return cell->version;
 }
 
 std::uint32_t KvStateMachine::value_bytes(Key key) const {
-  auto it = cells_.find(key);
-  return it == cells_.end() ? 0 : it->second.value_bytes;
+  const Cell* cell = cells_.find(key);
+  return cell == nullptr ? 0 : cell->value_bytes;
 }
 
 void KvStateMachine::reset() {
@@ -93,15 +137,7 @@ void KvStateMachine::reset() {
   applied_index_ = LogIndex(0);
 }
 
-std::vector<KvCell> KvStateMachine::cells() const {
-  std::vector<KvCell> out;
-  out.reserve(cells_.size());
-  for (const auto& [key, cell] : cells_) {
-    out.push_back(KvCell{.key = key, .version = cell.version, .value_bytes = cell.value_bytes});
-  }
-  std::sort(out.begin(), out.end(), [](const KvCell& a, const KvCell& b) { return a.key < b.key; });
-  return out;
-}
+std::vector<KvCell> KvStateMachine::cells() const { return cells_.in_key_order(); }
 
 void KvStateMachine::restore(const std::vector<KvCell>& cells,
                              const std::vector<AppliedWrite>& recent_writes, LogIndex last_index) {
@@ -112,7 +148,7 @@ void KvStateMachine::restore(const std::vector<KvCell>& cells,
   }
   for (const KvCell& cell : cells) {
     CUTOVER_CHECK(cell.version.index <= last_index, "snapshot cell newer than the snapshot");
-    cells_[cell.key] = Cell{.version = cell.version, .value_bytes = cell.value_bytes};
+    cells_.set(cell.key, Cell{.version = cell.version, .value_bytes = cell.value_bytes});
   }
   applied_index_ = last_index;
 }

@@ -62,8 +62,26 @@ class KvStateMachine {
 
  private:
   struct Cell {
-    Version version;
+    Version version;  // index 0: never written (applied entries start at index 1)
     std::uint32_t value_bytes = 0;
+  };
+  // key -> the last write applied to it. Workload keys are indices below the scenario's key
+  // space, so keys below kDenseKeys sit in a vector indexed by key: one memory access per
+  // apply or read, and already in key order for a snapshot (a hash map of nodes cost about two
+  // cache misses per apply: 11% of the reference run's time). Other keys go to a hash map.
+  class CellTable {
+   public:
+    static constexpr Key kDenseKeys = Key{1} << 16;  // 1.5 MiB per replica at most
+    const Cell* find(Key key) const;
+    void set(Key key, const Cell& cell);
+    std::size_t size() const { return size_; }
+    void clear();
+    std::vector<KvCell> in_key_order() const;
+
+   private:
+    std::vector<Cell> dense_;  // grown to the largest dense key written
+    std::unordered_map<Key, Cell> sparse_;
+    std::size_t size_ = 0;
   };
   // One client's remembered writes, ascending by request sequence. A client numbers requests
   // in increasing order and its writes mostly commit in that order, so an insert almost always
@@ -78,7 +96,7 @@ class KvStateMachine {
                                                     std::uint64_t sequence);
   static void remember(ClientWrites& writes, std::uint64_t sequence, Version version);
 
-  std::unordered_map<Key, Cell> cells_;  // iterated only into a sorted vector
+  CellTable cells_;
   // client -> its writes within the last kDedupWindow request sequences.
   std::unordered_map<std::uint32_t, ClientWrites> applied_writes_;
   LogIndex applied_index_;

@@ -35,6 +35,30 @@ TEST(KvIdempotency, ARepeatedRequestIsAppliedOnceAndRemembersWhereItTookEffect) 
   EXPECT_EQ(kv.read(5), (Version{Epoch(1), LogIndex(4)}));
 }
 
+// Keys below KvStateMachine's dense limit and far above it behave alike: reads see the last
+// write, a snapshot lists every key once in ascending order, and restoring it gives the state.
+TEST(KvState, DenseAndSparseKeysReadAndSnapshotAlike) {
+  KvStateMachine kv;
+  const std::vector<Key> keys = {70000, 3, 1ULL << 40, 0, 65535, 65536, 3};  // 3 written twice
+  for (std::uint64_t i = 0; i < keys.size(); ++i) {
+    kv.apply(write_entry(i + 1, keys[i], RequestId{.client = ClientId(1), .sequence = i}));
+  }
+  EXPECT_EQ(kv.key_count(), 6u);
+  EXPECT_EQ(kv.read(3), (Version{Epoch(1), LogIndex(7)}));
+  EXPECT_EQ(kv.read(1ULL << 40), (Version{Epoch(1), LogIndex(3)}));
+  EXPECT_FALSE(kv.read(4).has_value());
+  EXPECT_FALSE(kv.read(70001).has_value());
+  EXPECT_EQ(kv.value_bytes(65536), 10u);
+  const std::vector<KvCell> cells = kv.cells();
+  std::vector<Key> listed;
+  for (const KvCell& cell : cells) listed.push_back(cell.key);
+  EXPECT_EQ(listed, (std::vector<Key>{0, 3, 65535, 65536, 70000, 1ULL << 40}));
+  KvStateMachine restored;
+  restored.restore(cells, kv.recent_writes(), kv.applied_index());
+  EXPECT_EQ(restored.cells(), cells);
+  EXPECT_EQ(restored.key_count(), 6u);
+}
+
 // The planted bug the duplicate checker must catch: with deduplication off, a repeat is
 // applied again, counted, and retries look new to the protocol.
 TEST(KvIdempotency, WithoutDeduplicationARepeatIsAppliedAgainAndCounted) {
