@@ -9,6 +9,7 @@
 // need it report nothing found (split brain, duplicates) or null (reconciliation).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@
 
 #include "analysis/cost_facts.h"
 #include "analysis/migration_facts.h"
+#include "analysis/packed_log.h"
 #include "models/core/message.h"
 #include "models/core/types.h"
 
@@ -71,6 +73,60 @@ struct Operation {
   // Writes only: the logical write's identity (see WriteId); nullopt for reads.
   std::optional<WriteId> write_id;
 };
+
+// How an Operation is stored in RunFacts::operations (see analysis/packed_log.h). Fields that
+// are usually equal to another are stored as differences (zero, so no bits, in a chunk where they
+// always agree): the session of an open-loop operation is its request sequence, and a write's
+// write_id is its own client and request sequence. Differences wrap modulo 2^64, so any value
+// round-trips.
+struct OperationCodec {
+  using Record = Operation;
+  static constexpr std::size_t kFields = 15;
+  static std::array<std::uint64_t, kFields> fields(const Operation& op) {
+    const auto count = [](TimePoint t) {
+      return static_cast<std::uint64_t>(t.time_since_epoch().count());
+    };
+    const std::uint64_t sequence = op.request_sequence;
+    return {count(op.completed_at),
+            count(op.completed_at) - count(op.invoked_at),
+            op.key,
+            op.version.epoch.value,
+            op.version.index.value,
+            op.client.value,
+            op.session - sequence,
+            sequence,
+            op.node ? std::uint64_t{op.node->value} + 1 : 0,
+            op.client_region,
+            static_cast<std::uint64_t>(op.kind),
+            static_cast<std::uint64_t>(op.outcome),
+            op.write_id ? 1u : 0u,
+            op.write_id ? std::uint64_t{op.write_id->client.value} - op.client.value : 0,
+            op.write_id ? sequence - op.write_id->sequence : 0};
+  }
+  static Operation record(const std::array<std::uint64_t, kFields>& f) {
+    const auto time = [](std::uint64_t count) {
+      return TimePoint(models::Duration(static_cast<models::Duration::rep>(count)));
+    };
+    Operation op;
+    op.completed_at = time(f[0]);
+    op.invoked_at = time(f[0] - f[1]);
+    op.key = f[2];
+    op.version = Version{models::Epoch(f[3]), models::LogIndex(f[4])};
+    op.client = models::ClientId(static_cast<std::uint32_t>(f[5]));
+    op.request_sequence = f[7];
+    op.session = f[6] + f[7];
+    if (f[8] != 0) op.node = NodeId(static_cast<std::uint32_t>(f[8] - 1));
+    op.client_region = static_cast<std::uint32_t>(f[9]);
+    op.kind = static_cast<OpKind>(f[10]);
+    op.outcome = static_cast<OpOutcome>(f[11]);
+    if (f[12] != 0) {
+      op.write_id =
+          WriteId{models::ClientId(static_cast<std::uint32_t>(f[13] + f[5])), f[7] - f[14]};
+    }
+    return op;
+  }
+};
+using OperationLog = PackedLog<OperationCodec>;
 
 struct FailoverRecord {
   TimePoint at{};
@@ -140,6 +196,30 @@ struct AckRecord {
   TimePoint accepted_at{};
 };
 
+// How an AckRecord is stored in RunFacts::acks: accepted_at as its distance before `at`.
+struct AckCodec {
+  using Record = AckRecord;
+  static constexpr std::size_t kFields = 5;
+  static std::array<std::uint64_t, kFields> fields(const AckRecord& ack) {
+    const auto count = [](TimePoint t) {
+      return static_cast<std::uint64_t>(t.time_since_epoch().count());
+    };
+    return {count(ack.at), ack.node.value, ack.epoch.value, static_cast<std::uint64_t>(ack.kind),
+            count(ack.at) - count(ack.accepted_at)};
+  }
+  static AckRecord record(const std::array<std::uint64_t, kFields>& f) {
+    const auto time = [](std::uint64_t count) {
+      return TimePoint(models::Duration(static_cast<models::Duration::rep>(count)));
+    };
+    return AckRecord{.at = time(f[0]),
+                     .node = NodeId(static_cast<std::uint32_t>(f[1])),
+                     .epoch = models::Epoch(f[2]),
+                     .kind = static_cast<OpKind>(f[3]),
+                     .accepted_at = time(f[0] - f[4])};
+  }
+};
+using AckLog = PackedLog<AckCodec>;
+
 // How many times a replica applied one logical write to its state machine.
 struct AppliedWrite {
   WriteId write_id;
@@ -194,7 +274,7 @@ struct RunFacts {
   // The region of each replica (index = NodeId value, value = index into `regions`). Used by the
   // split-brain checker to tell acknowledgements in two regions apart; may be empty.
   std::vector<std::uint32_t> replica_regions;
-  std::vector<Operation> operations;
+  OperationLog operations;  // in completion order when recorded by the simulator
   std::vector<FailoverRecord> failovers;
   std::vector<ElectionRecord> elections;
   MigrationFacts migration;
@@ -206,7 +286,7 @@ struct RunFacts {
   LagSeries lag;
   FinalState final_state;
   std::vector<Phase> phases;                 // in scenario order
-  std::vector<AckRecord> acks;               // in time order
+  AckLog acks;                               // in time order
   std::vector<ReplicaState> replica_states;  // ascending by node
   CostFacts cost;                            // prices and billing, for the cost section
 };

@@ -10,6 +10,7 @@
 
 #include <boost/container_hash/hash.hpp>
 
+#include "analysis/checkers/operations_by_key.h"
 #include "models/core/check.h"
 
 namespace cutover::analysis {
@@ -89,7 +90,7 @@ void add_stand_ins(const std::map<Version, std::int64_t>& first_read_return_us,
 
 // The search input for one key from a subset of its operations (indices into `all`, each one
 // taking part). Applies the header's rules for timed-out writes.
-KeyHistory prepare(const std::vector<Operation>& all, const std::vector<std::size_t>& subset) {
+KeyHistory prepare(const OperationLog& all, const std::vector<std::size_t>& subset) {
   std::map<Version, std::int64_t> first_read_return_us;  // version read -> earliest read return
   std::vector<Version> written;                          // known versions
   UnknownWrites unknown;
@@ -419,9 +420,8 @@ SearchResult search(const KeyHistory& history, std::uint64_t steps_max,
 // remaining read returns. Both removals keep a linearizable history linearizable, so what is
 // left still proves a violation on its own. A write of unknown version goes only when no
 // remaining read returns an orphan.
-std::vector<std::size_t> without_chunk(const std::vector<Operation>& all,
-                                       const std::vector<std::size_t>& ops, std::size_t start,
-                                       std::size_t length) {
+std::vector<std::size_t> without_chunk(const OperationLog& all, const std::vector<std::size_t>& ops,
+                                       std::size_t start, std::size_t length) {
   const auto in_chunk = [&](std::size_t position) {
     return position >= start && position - start < length;
   };
@@ -448,7 +448,7 @@ std::vector<std::size_t> without_chunk(const std::vector<Operation>& all,
 
 // Shrinks a non-linearizable key history (ascending operation indices) to a smaller one that is
 // still not linearizable: chunks of halving size are removed while the violation remains.
-std::vector<std::size_t> shrink(const std::vector<Operation>& all, std::vector<std::size_t> ops,
+std::vector<std::size_t> shrink(const OperationLog& all, std::vector<std::size_t> ops,
                                 const LinearizabilityConfig& config) {
   std::uint64_t budget = config.shrink_steps_max;
   const auto still_fails = [&](const std::vector<std::size_t>& candidate) {
@@ -478,13 +478,13 @@ std::vector<std::size_t> shrink(const std::vector<Operation>& all, std::vector<s
 }  // namespace
 
 Linearizability check_linearizability(const RunFacts& facts, const LinearizabilityConfig& config) {
-  std::map<Key, std::vector<std::size_t>> by_key;
-  for (std::size_t i = 0; i < facts.operations.size(); ++i) {
-    if (takes_part(facts.operations[i])) by_key[facts.operations[i].key].push_back(i);
-  }
+  const OperationsByKey by_key = group_by_key(facts.operations, takes_part);
   Linearizability result;
   std::uint64_t total_left = config.steps_total_max;
-  for (const auto& [key, ops] : by_key) {
+  for (std::size_t k = 0; k < by_key.key_count(); ++k) {
+    const Key key = by_key.keys[k];
+    const std::span<const std::uint32_t> indices = by_key.of(k);
+    const std::vector<std::size_t> ops(indices.begin(), indices.end());
     const KeyHistory history = prepare(facts.operations, ops);
     if (history.ops.empty()) continue;
     ++result.checked_keys;

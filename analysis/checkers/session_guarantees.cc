@@ -1,17 +1,17 @@
 #include "analysis/checkers/session_guarantees.h"
 
 #include <algorithm>
-#include <map>
 #include <optional>
 #include <tuple>
 
+#include "analysis/checkers/operations_by_key.h"
 #include "models/core/check.h"
 
 namespace cutover::analysis {
 namespace {
 
-// (client, session, key): the unit both guarantees are checked over.
-using Stream = std::tuple<std::uint32_t, std::uint64_t, Key>;
+// (client, session) within one key: with the key, the unit both guarantees are checked over.
+using Stream = std::tuple<std::uint32_t, std::uint64_t>;
 
 // The newest version seen so far by a stream, and the operation that carried it.
 struct Newest {
@@ -33,7 +33,7 @@ void note(std::uint64_t& count, std::vector<SessionViolation>& examples, Session
 
 // Sweeps one stream in time order: invocations (which are checked) before completions (which
 // publish) at equal times, so only operations completed strictly earlier constrain a read.
-void check_stream(const std::vector<Operation>& all, const std::vector<std::size_t>& ops,
+void check_stream(const OperationLog& all, const std::vector<std::size_t>& ops,
                   std::vector<std::pair<std::size_t, std::size_t>>& read_your_writes,
                   std::vector<std::pair<std::size_t, std::size_t>>& monotonic_reads) {
   struct Event {
@@ -72,17 +72,32 @@ void check_stream(const std::vector<Operation>& all, const std::vector<std::size
 }  // namespace
 
 SessionGuarantees check_session_guarantees(const RunFacts& facts) {
-  std::map<Stream, std::vector<std::size_t>> streams;
-  for (std::size_t i = 0; i < facts.operations.size(); ++i) {
-    const Operation& op = facts.operations[i];
-    if (op.outcome != OpOutcome::kOk) continue;
-    streams[{op.client.value, op.session, op.key}].push_back(i);
-  }
+  // Streams are found key by key (an open-loop workload makes every operation its own session:
+  // a map of streams over the whole history held one node per operation).
+  const OperationsByKey by_key = group_by_key(
+      facts.operations, [](const Operation& op) { return op.outcome == OpOutcome::kOk; });
   // (read, earlier) pairs, sorted by read so examples come in history order.
   std::vector<std::pair<std::size_t, std::size_t>> read_your_writes;
   std::vector<std::pair<std::size_t, std::size_t>> monotonic_reads;
-  for (const auto& [stream, ops] : streams) {
-    check_stream(facts.operations, ops, read_your_writes, monotonic_reads);
+  std::vector<std::pair<Stream, std::size_t>> members;
+  std::vector<std::size_t> ops;
+  for (std::size_t k = 0; k < by_key.key_count(); ++k) {
+    members.clear();
+    for (std::uint32_t i : by_key.of(k)) {
+      const Operation op = facts.operations[i];
+      members.emplace_back(Stream{op.client.value, op.session}, i);
+    }
+    std::sort(members.begin(), members.end());  // by stream, then history order
+    for (std::size_t first = 0; first < members.size();) {
+      std::size_t last = first;
+      ops.clear();
+      while (last < members.size() && members[last].first == members[first].first) {
+        ops.push_back(members[last++].second);
+      }
+      // One operation alone constrains nothing.
+      if (ops.size() > 1) check_stream(facts.operations, ops, read_your_writes, monotonic_reads);
+      first = last;
+    }
   }
   std::sort(read_your_writes.begin(), read_your_writes.end());
   std::sort(monotonic_reads.begin(), monotonic_reads.end());

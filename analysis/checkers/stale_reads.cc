@@ -1,19 +1,20 @@
 #include "analysis/checkers/stale_reads.h"
 
 #include <algorithm>
-#include <map>
 #include <optional>
 #include <tuple>
 
+#include "analysis/checkers/operations_by_key.h"
 #include "models/core/check.h"
 
 namespace cutover::analysis {
 namespace {
 
-// One key's acknowledged writes and reads, as indices into RunFacts::operations.
+// One key's acknowledged writes (by acknowledgement time) and reads (by invocation time), as
+// (time, index into RunFacts::operations).
 struct KeyOps {
-  std::vector<std::size_t> writes;
-  std::vector<std::size_t> reads;
+  std::vector<std::pair<TimePoint, std::size_t>> writes;
+  std::vector<std::pair<TimePoint, std::size_t>> reads;
 };
 
 // The writes acknowledged so far, kept as the "prefix maxima" of version in ack order: a write
@@ -44,19 +45,14 @@ void record(StaleReadFigures& figures, double staleness_ms) {
 void check_key(const RunFacts& facts, KeyOps& ops,
                std::vector<std::pair<std::size_t, double>>& stale) {
   const auto& all = facts.operations;
-  std::sort(ops.writes.begin(), ops.writes.end(), [&](std::size_t a, std::size_t b) {
-    return std::tie(all[a].completed_at, a) < std::tie(all[b].completed_at, b);
-  });
-  std::sort(ops.reads.begin(), ops.reads.end(), [&](std::size_t a, std::size_t b) {
-    return std::tie(all[a].invoked_at, a) < std::tie(all[b].invoked_at, b);
-  });
+  std::sort(ops.writes.begin(), ops.writes.end());
+  std::sort(ops.reads.begin(), ops.reads.end());
   Staircase acked;
   std::size_t next_write = 0;
-  for (std::size_t read_index : ops.reads) {
-    const Operation& read = all[read_index];
-    while (next_write < ops.writes.size() &&
-           all[ops.writes[next_write]].completed_at < read.invoked_at) {
-      const Operation& write = all[ops.writes[next_write++]];
+  for (const auto& [invoked_at, read_index] : ops.reads) {
+    const Operation read = all[read_index];
+    while (next_write < ops.writes.size() && ops.writes[next_write].first < invoked_at) {
+      const Operation write = all[ops.writes[next_write++].second];
       acked.add(write.version, write.completed_at);
     }
     if (const auto newer_acked_at = acked.first_newer_than(read.version)) {
@@ -69,15 +65,23 @@ void check_key(const RunFacts& facts, KeyOps& ops,
 }  // namespace
 
 StaleReads find_stale_reads(const RunFacts& facts) {
-  std::map<Key, KeyOps> by_key;
-  for (std::size_t i = 0; i < facts.operations.size(); ++i) {
-    const Operation& op = facts.operations[i];
-    if (op.outcome != OpOutcome::kOk) continue;
-    KeyOps& ops = by_key[op.key];
-    (op.kind == OpKind::kWrite ? ops.writes : ops.reads).push_back(i);
-  }
+  const OperationsByKey by_key = group_by_key(
+      facts.operations, [](const Operation& op) { return op.outcome == OpOutcome::kOk; });
   std::vector<std::pair<std::size_t, double>> stale;
-  for (auto& [key, ops] : by_key) check_key(facts, ops, stale);
+  KeyOps ops;
+  for (std::size_t k = 0; k < by_key.key_count(); ++k) {
+    ops.writes.clear();
+    ops.reads.clear();
+    for (std::uint32_t i : by_key.of(k)) {
+      const Operation op = facts.operations[i];
+      if (op.kind == OpKind::kWrite) {
+        ops.writes.emplace_back(op.completed_at, i);
+      } else {
+        ops.reads.emplace_back(op.invoked_at, i);
+      }
+    }
+    check_key(facts, ops, stale);
+  }
   std::sort(stale.begin(), stale.end());
 
   StaleReads result;

@@ -48,7 +48,12 @@ class FactsBuilder {
   }
   // The operation at `index`, to set fields the shorthands leave at their defaults (client,
   // session, node, write_id).
-  Operation& op(std::size_t index) { return facts_.operations.at(index); }
+  // RunFacts stores operations packed, so the edit is applied on the builder's next call.
+  Operation& op(std::size_t index) {
+    apply_edit();
+    edit_.emplace(index, facts_.operations.at(index));
+    return edit_->second;
+  }
 
   FactsBuilder& ack(double at, std::uint32_t node, std::uint64_t epoch,
                     OpKind kind = OpKind::kWrite) {
@@ -114,7 +119,10 @@ class FactsBuilder {
     return *this;
   }
 
-  RunFacts& facts() { return facts_; }
+  RunFacts& facts() {
+    apply_edit();
+    return facts_;
+  }
 
  private:
   std::size_t add(OpKind kind, double invoked_ms, double completed_ms, OpOutcome outcome, Key key,
@@ -127,13 +135,19 @@ class FactsBuilder {
     op.completed_at = at_ms(completed_ms);
     op.outcome = outcome;
     op.version = v;
+    apply_edit();
     op.request_sequence = facts_.operations.size();
     if (kind == OpKind::kWrite) op.write_id = WriteId{models::ClientId(0), op.request_sequence};
     facts_.operations.push_back(op);
     return facts_.operations.size() - 1;
   }
+  void apply_edit() {
+    if (edit_) facts_.operations.replace(edit_->first, edit_->second);
+    edit_.reset();
+  }
 
   RunFacts facts_;
+  std::optional<std::pair<std::size_t, Operation>> edit_;  // from op(), not yet applied
 };
 
 }  // namespace cutover::analysis::testing

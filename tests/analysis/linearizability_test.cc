@@ -206,7 +206,9 @@ std::size_t plant_stale_read(RunFacts& facts) {
         if (ops[c].key == ops[r].key && ops[c].kind == OpKind::kWrite &&
             ops[c].outcome == OpOutcome::kOk && ops[a].completed_at < ops[c].invoked_at &&
             ops[c].completed_at < ops[r].invoked_at && ops[r].version != ops[a].version) {
-          facts.operations[r].version = ops[a].version;
+          Operation planted = ops[r];
+          planted.version = ops[a].version;
+          facts.operations.replace(r, planted);
           return r;
         }
       }

@@ -51,6 +51,20 @@ TEST(SplitBrain, OverlapWithinOneRegionIsNotCrossRegion) {
   EXPECT_EQ(result.cross_region_windows, 0u);
 }
 
+TEST(SplitBrain, DeposedAcksCountTheSameWhateverOrderTheyWereRecordedIn) {
+  // The simulator appends acks in time order; hand-built facts may not. Epoch 2 is established
+  // at 300 ms (node 1's ack; the failover record comes later, at 350 ms): node 0's epoch-1 acks
+  // at 500 and 600 ms are deposed, its one at 300 ms is not (strictly before), nor at 100 ms.
+  FactsBuilder b;
+  b.ack(600, 0, 1).ack(100, 0, 1).ack(500, 0, 1).ack(300, 1, 2).ack(300, 0, 1);
+  b.failover(350, 0, 1, 2);
+  EXPECT_EQ(find_split_brain(b.facts()).deposed_acks, 2u);
+  FactsBuilder ordered;
+  ordered.ack(100, 0, 1).ack(300, 1, 2).ack(300, 0, 1).ack(500, 0, 1).ack(600, 0, 1);
+  ordered.failover(350, 0, 1, 2);
+  EXPECT_EQ(find_split_brain(ordered.facts()).deposed_acks, 2u);
+}
+
 TEST(SplitBrain, ReadAcksNeverOpenAWindowButADeposedReadCounts) {
   // A deposed leader serving a read after the failover: no write overlap, one deposed ack.
   FactsBuilder b;
