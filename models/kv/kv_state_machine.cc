@@ -53,6 +53,8 @@ std::vector<KvCell> KvStateMachine::CellTable::in_key_order() const {
 
 KvStateMachine::ClientWrites::const_iterator KvStateMachine::find_sequence(
     const ClientWrites& writes, std::uint64_t sequence) {
+  // A client's new write is almost always newer than every remembered one.
+  if (writes.empty() || writes.back().sequence < sequence) return writes.end();
   const auto at = std::lower_bound(
       writes.begin(), writes.end(), sequence,
       [](const AppliedSequence& write, std::uint64_t wanted) { return write.sequence < wanted; });

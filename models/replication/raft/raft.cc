@@ -421,10 +421,12 @@ void Raft::apply_committed(Context& ctx) {
 }
 
 Raft::Progress* Raft::progress_of(NodeId node) {
-  for (Progress& progress : progress_) {
-    if (progress.node == node) return &progress;
-  }
-  return nullptr;
+  // progress_ is kept in id order (sync_progress_with_membership); the quorum counts look up
+  // every voter on every acknowledgement.
+  const auto it =
+      std::lower_bound(progress_.begin(), progress_.end(), node,
+                       [](const Progress& p, NodeId wanted) { return p.node < wanted; });
+  return it != progress_.end() && it->node == node ? &*it : nullptr;
 }
 
 const Raft::Progress* Raft::progress_of(NodeId node) const {
