@@ -219,6 +219,17 @@ class Raft final : public Protocol {
   void apply_committed(Context& ctx);
   Progress* progress_of(NodeId node);
   const Progress* progress_of(NodeId node) const;
+  // f(voter, its progress or nullptr) for every voter, in id order. Voters and progress_ are
+  // both sorted by id, so one merge walk does it (the quorum counts run on every
+  // acknowledgement; a lookup per voter was 5% of the reference run).
+  template <typename F>
+  void for_each_voter(F&& f) const {
+    auto progress = progress_.begin();
+    for (NodeId voter : membership_.voters) {
+      while (progress != progress_.end() && progress->node < voter) ++progress;
+      f(voter, progress != progress_.end() && progress->node == voter ? &*progress : nullptr);
+    }
+  }
   void reply_not_leader(ClientId from, const ClientRequest& request, Context& ctx);
 
   const Config config_;

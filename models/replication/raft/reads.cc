@@ -90,14 +90,9 @@ std::uint64_t Raft::quorum_round() const {
   // rounds at once).
   std::vector<std::uint64_t>& rounds = scratch_rounds_;
   rounds.clear();
-  for (NodeId voter : membership_.voters) {
-    if (voter == config_.self) {
-      rounds.push_back(round_);
-    } else {
-      const Progress* progress = progress_of(voter);
-      rounds.push_back(progress ? progress->acked_round : 0);
-    }
-  }
+  for_each_voter([&](NodeId voter, const Progress* progress) {
+    rounds.push_back(voter == config_.self ? round_ : (progress ? progress->acked_round : 0));
+  });
   const std::size_t k = membership_.majority() - 1;
   std::nth_element(rounds.begin(), rounds.begin() + static_cast<std::ptrdiff_t>(k), rounds.end(),
                    std::greater<>());

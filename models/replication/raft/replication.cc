@@ -218,14 +218,10 @@ LogIndex Raft::quorum_match() const {
   // The highest index a majority of voters holds durably (self: what it has synced).
   std::vector<LogIndex>& matches = scratch_indices_;
   matches.clear();
-  for (NodeId voter : membership_.voters) {
-    if (voter == config_.self) {
-      matches.push_back(durable_.durable_index());
-    } else {
-      const Progress* progress = progress_of(voter);
-      matches.push_back(progress ? progress->match_index : LogIndex(0));
-    }
-  }
+  for_each_voter([&](NodeId voter, const Progress* progress) {
+    matches.push_back(voter == config_.self ? durable_.durable_index()
+                                            : (progress ? progress->match_index : LogIndex(0)));
+  });
   const std::size_t k = membership_.majority() - 1;
   std::nth_element(matches.begin(), matches.begin() + static_cast<std::ptrdiff_t>(k), matches.end(),
                    std::greater<>());
