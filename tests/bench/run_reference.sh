@@ -21,7 +21,7 @@ for i in $(seq 1 "$REPEATS"); do
             awk -F: '{s=0; for (i=1;i<=NF;i++) s=s*60+$i; print s}')
   rss_kb=$(grep "Maximum resident set size" "$TMP/time$i" | awk '{print $NF}')
   report="$TMP/run$i/report.json"
-  sim_wall=$(grep -A3 '"run"' "$report" | grep -o '"wall_s": *[0-9.eE+-]*' | sed 's/.*: *//')
+  sim_wall=$(grep -o '"wall_s": *[0-9.eE+-]*' "$report" | head -1 | sed 's/.*: *//')  # run.wall_s
   simulated=$(json_num simulated_s "$report")
   ratio=$(awk -v s="$simulated" -v w="$sim_wall" 'BEGIN {printf "%.3f", s/w}')
   rss_mb=$(awk -v k="$rss_kb" 'BEGIN {printf "%.1f", k/1024}')

@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "sim/scenario/scenario_loader.h"
+
 #include "tests/sim/cli_runner.h"
 
 namespace cutover::sim {
@@ -16,6 +18,7 @@ namespace {
 
 using nlohmann::json;
 using test_support::read_text;
+using test_support::run_cutover;
 using test_support::run_scenario;
 using test_support::ScenarioRun;
 using test_support::source_dir;
@@ -57,6 +60,24 @@ TEST(NetworkFidelity, DirectDeliveryGivesTheLatenciesOfEveryMessageASimGridFlow)
   }
   EXPECT_NEAR(direct.report.at("rto_ms").get<double>(), exact.report.at("rto_ms").get<double>(),
               kOperationToleranceMs);
+}
+
+TEST(NetworkFidelity, TheToleranceDefaultsAsTheSchemaSaysAndANegativeOneIsRefused) {
+  const json schema =
+      json::parse(read_text(source_dir() / "scenarios" / "schema" / "scenario.schema.json"));
+  const LoadResult loaded = load_scenario_text(short_reference().dump(), "reference.json");
+  ASSERT_TRUE(std::holds_alternative<Scenario>(loaded)) << std::get<LoadError>(loaded).message();
+  EXPECT_EQ(schema.at(json::json_pointer(
+                "/properties/network_model/properties/direct_tolerance_us/default")),
+            std::get<Scenario>(loaded).network_model.direct_tolerance_us);
+
+  json bad = short_reference();
+  bad["network_model"] = {{"direct_tolerance_us", -1}};
+  const ScenarioRun run = run_scenario(bad);
+  EXPECT_EQ(run.command.exit_code, 2) << run.command.describe();
+  EXPECT_NE(run.command.err.find("/network_model/direct_tolerance_us"), std::string::npos)
+      << run.command.err;
+  EXPECT_NE(run.command.err.find("scenario.json"), std::string::npos) << run.command.err;
 }
 
 }  // namespace
