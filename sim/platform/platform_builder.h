@@ -7,7 +7,7 @@
 //
 // SimGrid models bandwidth (and its sharing between transfers on a link); propagation delay is
 // modelled by our transport, which holds each packet one_way_latency_s after its bytes arrived
-// (sim/transport/event_loop.h). Host-to-host one-way time is exactly intra_rtt_ms / 2 inside a
+// (sim/transport/network.h). Host-to-host one-way time is exactly intra_rtt_ms / 2 inside a
 // region and rtt_ms / 2 across regions, plus size over the bottleneck bandwidth share (the
 // network factors are set to 1 for that, see configure_engine).
 //

@@ -1,11 +1,11 @@
-// What travels through SimGrid mailboxes: one protocol message, client request, client reply
-// or operator command, with its sender, its place in the sender's stream to the receiver, and
-// the propagation delay of its path.
+// What travels over the simulated network (network.h): one protocol message, client request,
+// client reply or operator command, with its sender, its place in the sender's stream to the
+// receiver, and the propagation delay of its path.
 //
 // Latency is modelled here, not by SimGrid links (see platform_builder.h for why; also,
 // Link::set_latency hangs comms in their latency phase in SimGrid 3.32): the sender stamps
-// the one-way delay of the region pair at send time, link faults included, and the receiver
-// holds the packet that long after its bytes arrived.
+// the one-way delay of the region pair at send time, link faults included, and the packet
+// reaches the receiver that long after its bytes are in.
 #pragma once
 
 #include <cstdint>
