@@ -59,7 +59,6 @@ World::World(const Scenario& scenario, std::uint64_t seed, Platform platform)
     runtime->name = names[i];
     runtime->region = platform_.node_region[i];
     runtime->site = platform_.node_site[i];
-    runtime->host = platform_.node_hosts[i];
     nodes_.push_back(std::move(runtime));
   }
   const std::size_t regions = scenario.topology.regions.size();

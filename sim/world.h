@@ -34,8 +34,7 @@ struct NodeRuntime {
   models::NodeId id;
   std::string name;
   std::uint32_t region = 0;
-  std::uint32_t site = 0;  // its zone (scenario.h SiteLayout)
-  simgrid::s4u::Host* host = nullptr;
+  std::uint32_t site = 0;                  // its zone (scenario.h SiteLayout)
   models::Storage storage;                 // survives crashes; crash() drops unsynced
   const models::Protocol* live = nullptr;  // the running incarnation, for observers
   std::uint32_t incarnation = 0;

@@ -301,12 +301,9 @@ class NodeLoop final : public EndpointHandler {
 
 void start_node(World& world, NodeRuntime& runtime) {
   ++runtime.incarnation;
-  Scheduler& scheduler = world.scheduler();
-  const std::size_t endpoint = world.channels().index(runtime.endpoint());
-  const std::uint32_t incarnation = scheduler.next_incarnation(endpoint);
-  scheduler.install(
-      endpoint, incarnation,
-      std::make_unique<NodeLoop>(world, runtime, EndpointQueue(scheduler, endpoint, incarnation)));
+  world.scheduler().start(world.channels().index(runtime.endpoint()), [&](EndpointQueue queue) {
+    return std::make_unique<NodeLoop>(world, runtime, std::move(queue));
+  });
 }
 
 void crash_node(World& world, NodeRuntime& runtime) {

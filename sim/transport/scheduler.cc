@@ -11,10 +11,6 @@ Scheduler::Scheduler(Channels& channels)
       slots_(channels.endpoint_count()),
       doorbell_(sg4::Mailbox::by_name("scheduler/doorbell")) {}
 
-std::uint32_t Scheduler::next_incarnation(std::size_t endpoint) const {
-  return slots_.at(endpoint).incarnation + 1;
-}
-
 void Scheduler::install(std::size_t endpoint, std::uint32_t incarnation,
                         std::unique_ptr<EndpointHandler> handler) {
   CUTOVER_CHECK(!dispatching_, "an endpoint was replaced while one of its handlers ran");

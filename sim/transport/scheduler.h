@@ -20,11 +20,10 @@
 // listens to.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
-#include <limits>
 #include <map>
 #include <memory>
-#include <optional>
 #include <queue>
 #include <unordered_map>
 #include <vector>
@@ -60,11 +59,11 @@ class Scheduler {
   // engine's otherwise (it is never behind the engine's).
   models::TimePoint now() const { return std::max(now_, sim_now()); }
 
-  // Installs a new incarnation of the endpoint's handler: events of earlier incarnations are
-  // dropped, and so is what they left in the in-order inbox. Its Started event runs at once.
-  std::uint32_t next_incarnation(std::size_t endpoint) const;
-  void install(std::size_t endpoint, std::uint32_t incarnation,
-               std::unique_ptr<EndpointHandler> handler);
+  // Starts a new incarnation of the endpoint's handler, made by make(EndpointQueue) around its
+  // queue: events of earlier incarnations are dropped, and so is what they left in the
+  // in-order inbox. Its Started event runs at once. Returns the new incarnation.
+  template <typename Make>
+  std::uint32_t start(std::size_t endpoint, Make&& make);
   // The endpoint's process is gone: its pending events are dropped, packets to it too.
   void uninstall(std::size_t endpoint);
 
@@ -115,6 +114,8 @@ class Scheduler {
   // grow the pool.
   Pooled take(std::uint32_t pooled);
   void dispatch(Pooled pooled);
+  void install(std::size_t endpoint, std::uint32_t incarnation,
+               std::unique_ptr<EndpointHandler> handler);
   models::TimePoint horizon(const Network& network, models::TimePoint end) const;
   void wake_if_sleeping(models::TimePoint at);
   // Waits for SimGrid: a flow's end, a ring, or the next event; true if the engine stopped us.
@@ -148,7 +149,6 @@ class EndpointQueue {
   EndpointQueue(Scheduler& scheduler, std::size_t endpoint, std::uint32_t incarnation)
       : scheduler_(scheduler), endpoint_(endpoint), incarnation_(incarnation) {}
 
-  models::TimePoint now() const { return scheduler_.now(); }
   void push(models::TimePoint at, LocalEvent event) {
     scheduler_.push(endpoint_, incarnation_, at, std::move(event));
   }
@@ -168,6 +168,13 @@ class EndpointQueue {
 #include "sim/transport/network.h"
 
 namespace cutover::sim {
+
+template <typename Make>
+std::uint32_t Scheduler::start(std::size_t endpoint, Make&& make) {
+  const std::uint32_t incarnation = slots_.at(endpoint).incarnation + 1;
+  install(endpoint, incarnation, make(EndpointQueue(*this, endpoint, incarnation)));
+  return incarnation;
+}
 
 template <typename KeepGoing>
 void Scheduler::run(Network& network, models::TimePoint end, KeepGoing&& keep_going) {

@@ -352,12 +352,10 @@ class ClientLoop final : public EndpointHandler {
 }  // namespace
 
 void start_clients(World& world, models::ClientId id) {
-  Scheduler& scheduler = world.scheduler();
-  const std::size_t endpoint = world.channels().index(Endpoint{Endpoint::Kind::kClient, id.value});
-  const std::uint32_t incarnation = scheduler.next_incarnation(endpoint);
-  scheduler.install(
-      endpoint, incarnation,
-      std::make_unique<ClientLoop>(world, id, EndpointQueue(scheduler, endpoint, incarnation)));
+  const Endpoint self{Endpoint::Kind::kClient, id.value};
+  world.scheduler().start(world.channels().index(self), [&](EndpointQueue queue) {
+    return std::make_unique<ClientLoop>(world, id, std::move(queue));
+  });
 }
 
 }  // namespace cutover::sim

@@ -119,10 +119,9 @@ TEST(SchedulerAndNetwork, DirectWhenIdleSharedWhenBusyAndNeverAheadOfAnotherActo
   };
   std::vector<Send> sends;
   for (const auto& [at, send] : plan) sends.push_back(send);
-  const std::uint32_t sender_incarnation = h.scheduler.next_incarnation(kSender);
-  h.scheduler.install(kSender, sender_incarnation, std::make_unique<Sender>(h, sends));
-  h.scheduler.install(kReceiver, h.scheduler.next_incarnation(kReceiver),
-                      std::make_unique<Receiver>(h));
+  const std::uint32_t sender_incarnation =
+      h.scheduler.start(kSender, [&](EndpointQueue) { return std::make_unique<Sender>(h, sends); });
+  h.scheduler.start(kReceiver, [&](EndpointQueue) { return std::make_unique<Receiver>(h); });
   for (std::uint32_t i = 0; i < plan.size(); ++i) {
     h.scheduler.push(kSender, sender_incarnation, models::time_at_seconds(plan[i].first),
                      ClientArrival{.user = i});
