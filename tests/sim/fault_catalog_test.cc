@@ -28,6 +28,7 @@
 #include "sim/scenario/scenario_loader.h"
 
 #include "tests/sim/cli_runner.h"
+#include "tests/sim/scenario_checks.h"
 
 namespace cutover::sim {
 namespace {
@@ -40,6 +41,7 @@ using test_support::run_scenario;
 using test_support::run_scenario_file;
 using test_support::ScenarioRun;
 using test_support::TempDir;
+using namespace test_support::checks;
 
 json three_regions() {
   return json::parse(R"({
@@ -72,10 +74,6 @@ json three_regions() {
   })");
 }
 
-double number_at(const json& doc, const std::string& pointer) {
-  return doc.at(json::json_pointer(pointer)).get<double>();
-}
-
 double rtt_ms(const json& scenario, const std::string& x, const std::string& y) {
   for (const json& link : scenario.at("topology").at("links")) {
     const auto ends = link.at("regions").get<std::vector<std::string>>();
@@ -98,32 +96,6 @@ json sequential_writers(const std::string& region, int users, double timeout_ms)
                          {"client_timeout_ms", timeout_ms}});
   }
   return workloads;
-}
-
-json raft(const std::string& initial_leader) {
-  return {{"type", "raft"},
-          {"initial_leader", initial_leader},
-          {"election_timeout_min_ms", 500},
-          {"election_timeout_max_ms", 1000},
-          {"heartbeat_interval_ms", 50}};
-}
-
-::testing::AssertionResult ran(const ScenarioRun& run) {
-  if (run.command.exit_code != 0 && run.command.exit_code != 1) {
-    return ::testing::AssertionFailure() << "run did not complete: " << run.command.describe();
-  }
-  if (!run.report.is_object()) {
-    return ::testing::AssertionFailure() << "no report.json: " << run.command.describe();
-  }
-  return ::testing::AssertionSuccess();
-}
-
-::testing::AssertionResult within_fraction(double measured, double expected, double fraction) {
-  const double error = std::abs(measured - expected) / expected;
-  if (error <= fraction) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure()
-         << "measured " << measured << ", expected " << expected << " +/- " << fraction * 100
-         << " %: off by " << error * 100 << " %";
 }
 
 // Runs scenarios side by side (each is its own process).
@@ -163,36 +135,6 @@ std::vector<Op> history(const ScenarioRun& run) {
                      .client = op.at("client").get<int>()});
   }
   return ops;
-}
-
-// timeseries.csv: one row per sample, "time_s,primary,lag_ms.<replica>...".
-struct LagRow {
-  double time_s = 0;
-  std::map<std::string, std::optional<double>> lag_ms;
-};
-
-std::vector<LagRow> lag_rows(const ScenarioRun& run) {
-  std::istringstream in(run.timeseries_csv);
-  std::string line;
-  std::getline(in, line);
-  std::vector<std::string> header;
-  std::string cell;
-  for (std::istringstream cells(line); std::getline(cells, cell, ',');) header.push_back(cell);
-  std::vector<LagRow> rows;
-  while (std::getline(in, line)) {
-    std::vector<std::string> cells;
-    std::istringstream split(line);
-    while (std::getline(split, cell, ',')) cells.push_back(cell);
-    if (!line.empty() && line.back() == ',') cells.emplace_back();
-    if (cells.size() != header.size()) continue;
-    LagRow row{.time_s = std::stod(cells[0]), .lag_ms = {}};
-    for (std::size_t i = 2; i < cells.size(); ++i) {
-      row.lag_ms[header[i].substr(std::string("lag_ms.").size())] =
-          cells[i].empty() ? std::nullopt : std::optional(std::stod(cells[i]));
-    }
-    rows.push_back(std::move(row));
-  }
-  return rows;
 }
 
 double mean_write_ms(const ScenarioRun& run) {
@@ -303,7 +245,7 @@ TEST(FaultCatalog, AFlappingLinkIsDownOncePerPeriod) {
   constexpr double kBehindMs = 150;
   std::vector<double> episode_starts;
   bool behind = false;
-  for (const LagRow& row : lag_rows(run)) {
+  for (const LagRow& row : parse_timeseries(run.timeseries_csv)) {
     const double lag_b = row.lag_ms.at("b-0").value_or(0);
     if (lag_b > kBehindMs && !behind) episode_starts.push_back(row.time_s);
     behind = lag_b > kBehindMs;
@@ -329,7 +271,7 @@ TEST(FaultCatalog, AFlappingLinkIsDownOncePerPeriod) {
 TEST(FaultCatalog, DuplicatedRequestsAreAppliedOnceOnlyWithDeduplication) {
   auto scenario_with = [](bool dedup) {
     json scenario = three_regions();
-    scenario["protocol"] = raft("a-0");
+    scenario["protocol"] = raft_protocol("a-0");
     scenario["protocol"]["unsafe_no_dedup"] = !dedup;
     scenario["workload"][0]["region"] = "b";
     scenario["faults"] = json::parse(R"([{"type": "message_duplication",
@@ -370,7 +312,7 @@ TEST(FaultCatalog, ReorderedPacketsArriveLateButNothingIsLost) {
   EXPECT_TRUE(within_fraction(mean_write_ms(run), rtt_ms(scenario, "a", "b") + 2 * p * late, 0.03));
   EXPECT_EQ(run.report.at("data_loss").at("acknowledged_writes_lost"), 0);
   EXPECT_GT(run.report.at("availability").at("write").get<double>(), 0.999);
-  const std::vector<LagRow> rows = lag_rows(run);
+  const std::vector<LagRow> rows = parse_timeseries(run.timeseries_csv);
   ASSERT_GT(rows.size(), 5u);
   for (std::size_t i = rows.size() - 5; i < rows.size(); ++i) {
     EXPECT_EQ(rows[i].lag_ms.at("b-0").value_or(-1), 0) << rows[i].time_s;
@@ -426,7 +368,7 @@ TEST(FaultCatalog, WritesDuringADiskStallCompleteWhenTheStallEnds) {
 TEST(FaultCatalog, AClockDriftBeyondTheLeaseBoundLetsADeposedLeaderServeStaleReads) {
   auto scenario_with = [](double drift) {
     json scenario = three_regions();
-    scenario["protocol"] = raft("a-0");
+    scenario["protocol"] = raft_protocol("a-0");
     scenario["protocol"]["read_mode"] = "lease";
     scenario["protocol"]["max_clock_drift"] = 0.1;
     scenario["workload"] = json::parse(R"([
@@ -468,7 +410,7 @@ TEST(FaultCatalog, AClockDriftBeyondTheLeaseBoundLetsADeposedLeaderServeStaleRea
 TEST(FaultCatalog, ALeaderThatCannotHearItsFollowersStepsDownOnlyWithCheckQuorum) {
   auto scenario_with = [](bool check_quorum) {
     json scenario = three_regions();
-    scenario["protocol"] = raft("a-0");
+    scenario["protocol"] = raft_protocol("a-0");
     scenario["protocol"]["check_quorum"] = check_quorum;
     scenario["protocol"]["pre_vote"] = check_quorum;
     scenario["workload"][0]["region"] = "b";
@@ -510,7 +452,7 @@ TEST(FaultCatalog, ALeaderThatCannotHearItsFollowersStepsDownOnlyWithCheckQuorum
 // unable to commit, move to the new leader and are served again.
 TEST(FaultCatalog, APartitionOfReplicasLeavesTheirClientsConnected) {
   json scenario = three_regions();
-  scenario["protocol"] = raft("a-0");
+  scenario["protocol"] = raft_protocol("a-0");
   scenario["workload"][0]["retry"] = json::parse(R"({"max_attempts": 4})");
   scenario["faults"] =
       json::parse(R"([{"type": "partition", "groups": [["a-0"], ["b-0", "c-0"]], "at_s": 3}])");
@@ -537,7 +479,7 @@ TEST(FaultCatalog, APartitionOfReplicasLeavesTheirClientsConnected) {
 TEST(FaultCatalog, APartialPartitionLeavesTheLeaderInOfficeAndOneFollowerBehind) {
   json scenario = three_regions();
   scenario["duration_s"] = 8;
-  scenario["protocol"] = raft("a-0");
+  scenario["protocol"] = raft_protocol("a-0");
   scenario["workload"][0]["region"] = "b";
   scenario["workload"][0]["rate_per_s"] = 200;
   scenario["faults"] =
@@ -549,7 +491,7 @@ TEST(FaultCatalog, APartialPartitionLeavesTheLeaderInOfficeAndOneFollowerBehind)
   const double cut = number_at(scenario, "/faults/0/at_s");
   const double one_way_a_c = rtt_ms(scenario, "a", "c") / 2;
   int checked = 0;
-  for (const LagRow& row : lag_rows(run)) {
+  for (const LagRow& row : parse_timeseries(run.timeseries_csv)) {
     if (row.time_s < cut + 0.5 || row.time_s > 8) continue;
     ++checked;
     const double since_cut_ms = (row.time_s - cut) * 1000;
@@ -623,7 +565,7 @@ TEST(FaultCatalog, ReplicasInOtherZonesCostTheInterZoneRoundTripAndAZoneOutageTa
   EXPECT_EQ(r2_issued_during, 0);
   EXPECT_TRUE(run.report.at("failovers").empty()) << run.report.at("failovers").dump();
   EXPECT_EQ(run.report.at("data_loss").at("acknowledged_writes_lost"), 0);
-  for (const LagRow& row : lag_rows(run)) {
+  for (const LagRow& row : parse_timeseries(run.timeseries_csv)) {
     if (row.time_s < 4.5 || row.time_s > 6.9) continue;
     EXPECT_GT(row.lag_ms.at("r-1").value_or(0), (row.time_s - 4.0) * 1000 - 10) << row.time_s;
     EXPECT_LT(row.lag_ms.at("r-2").value_or(-1), 10) << row.time_s;

@@ -23,6 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/sim/cli_runner.h"
+#include "tests/sim/scenario_checks.h"
 
 namespace cutover::sim {
 namespace {
@@ -35,6 +36,7 @@ using test_support::run_scenario;
 using test_support::run_scenario_file;
 using test_support::ScenarioRun;
 using test_support::TempDir;
+using namespace test_support::checks;
 
 // --- the shared world -----------------------------------------------------------------------
 
@@ -77,10 +79,6 @@ json three_region_scenario(const std::string& ack) {
   return scenario;
 }
 
-double number_at(const json& doc, const std::string& pointer) {
-  return doc.at(json::json_pointer(pointer)).get<double>();
-}
-
 std::string primary_region(const json& scenario) {
   return scenario.at("protocol").at("primary_region").get<std::string>();
 }
@@ -120,70 +118,10 @@ double client_path_ms(const json& scenario) {
 
 // --- reading a run --------------------------------------------------------------------------
 
-// The run finished (SLOs held or not) and wrote a report.
-::testing::AssertionResult ran(const ScenarioRun& run) {
-  if (run.command.exit_code != 0 && run.command.exit_code != 1) {
-    return ::testing::AssertionFailure() << "run did not complete: " << run.command.describe();
-  }
-  if (!run.report.is_object()) {
-    return ::testing::AssertionFailure() << "no report.json: " << run.command.describe();
-  }
-  return ::testing::AssertionSuccess();
-}
-
 double write_p50_ms(const ScenarioRun& run) {
   const json& p50 = run.report.at("latency_ms").at("write").at("p50");
   EXPECT_TRUE(p50.is_number()) << "no acknowledged write: " << run.report.at("ops").dump();
   return p50.is_number() ? p50.get<double>() : NAN;
-}
-
-::testing::AssertionResult within_fraction(double measured, double expected, double fraction) {
-  const double error = std::abs(measured - expected) / expected;
-  if (error <= fraction) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure()
-         << "measured " << measured << ", expected " << expected << " +/- " << fraction * 100
-         << " %: off by " << error * 100 << " %";
-}
-
-// timeseries.csv: "time_s,primary,lag_ms.<replica>...", an empty cell when unknown.
-struct LagRow {
-  double time_s = 0;
-  std::string primary;
-  std::map<std::string, std::optional<double>> lag_ms;  // by replica name
-};
-
-std::vector<std::string> split_csv_line(const std::string& line) {
-  std::vector<std::string> cells;
-  std::string cell;
-  std::istringstream in(line);
-  while (std::getline(in, cell, ',')) cells.push_back(cell);
-  if (!line.empty() && line.back() == ',') cells.emplace_back();
-  return cells;
-}
-
-std::vector<LagRow> parse_timeseries(const std::string& csv) {
-  std::istringstream in(csv);
-  std::string line;
-  std::getline(in, line);
-  const std::vector<std::string> header = split_csv_line(line);
-  EXPECT_GE(header.size(), 3u) << "header: " << line;
-  if (header.size() < 3) return {};
-  EXPECT_EQ(header[0], "time_s");
-  EXPECT_EQ(header[1], "primary");
-  std::vector<LagRow> rows;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    const std::vector<std::string> cells = split_csv_line(line);
-    EXPECT_EQ(cells.size(), header.size()) << "row: " << line;
-    if (cells.size() != header.size()) continue;
-    LagRow row{.time_s = std::stod(cells[0]), .primary = cells[1], .lag_ms = {}};
-    for (std::size_t i = 2; i < cells.size(); ++i) {
-      const std::string replica = header[i].substr(std::string("lag_ms.").size());
-      row.lag_ms[replica] = cells[i].empty() ? std::nullopt : std::optional(std::stod(cells[i]));
-    }
-    rows.push_back(std::move(row));
-  }
-  return rows;
 }
 
 // Replica names are "<region>-<i>".
@@ -431,14 +369,6 @@ TEST(ScenarioRuns, AHealedPartitionLosesNothingAndTheBackupsCatchUp) {
 // --- 7: determinism -------------------------------------------------------------------------
 
 // --- Raft ----------------------------------------------------------------------------------
-
-json raft_protocol(const std::string& initial_leader) {
-  return {{"type", "raft"},
-          {"initial_leader", initial_leader},
-          {"election_timeout_min_ms", 500},
-          {"election_timeout_max_ms", 1000},
-          {"heartbeat_interval_ms", 50}};
-}
 
 // Five replicas over the shared world's three regions: the leader alone in a, two in b, two in c.
 // When a goes dark the four others hold a majority (3 of 5) without it.
