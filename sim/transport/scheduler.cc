@@ -42,7 +42,7 @@ void Scheduler::push(std::size_t endpoint, std::uint32_t incarnation, models::Ti
   pool_[pooled] = Pooled{.endpoint = static_cast<std::uint32_t>(endpoint),
                          .incarnation = incarnation,
                          .event = std::move(event)};
-  queue_.push(Entry{.at = at, .sequence = next_sequence_++, .pooled = pooled});
+  queue_.push(ticks(at), pooled);
   wake_if_sleeping(at);
 }
 
@@ -108,7 +108,7 @@ void Scheduler::yield_to_engine(Network& network) {
   double timeout_s = -1;  // only a flow or a ring can wake us
   waiting_until_ = models::TimePoint::max();
   if (!queue_.empty()) {
-    waiting_until_ = queue_.top().at;
+    waiting_until_ = time_of(queue_.top_time());
     timeout_s = std::max(0.0, models::to_seconds(waiting_until_) - sg4::Engine::get_clock());
   }
   waiting_ = true;
