@@ -49,6 +49,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "models/kv/kv_state_machine.h"
@@ -272,6 +273,19 @@ class Raft final : public Protocol {
   std::shared_ptr<const Snapshot> next_snapshot_;      // taken, compacted into the log next commit
   mutable std::vector<LogIndex> scratch_indices_;      // quorum_match, reused
   mutable std::vector<std::uint64_t> scratch_rounds_;  // quorum_round, reused
+  // quorum_round() runs on every acknowledgement while reads wait (measured: 3.5% of the
+  // reference run), yet changes only when its inputs do: the leader's round, a follower's
+  // acknowledged round (counted in acked_round_raises_), the voters (membership_index_), or
+  // the followers tracked (a new term).
+  struct QuorumRoundInputs {
+    Epoch term;
+    std::uint64_t round = 0;
+    std::uint64_t acked_round_raises = 0;
+    LogIndex membership_index;
+    bool operator==(const QuorumRoundInputs&) const = default;
+  };
+  std::uint64_t acked_round_raises_ = 0;
+  mutable std::optional<std::pair<QuorumRoundInputs, std::uint64_t>> quorum_round_memo_;
 };
 
 }  // namespace cutover::models::raft

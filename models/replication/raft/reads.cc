@@ -88,6 +88,11 @@ void Raft::reply_read(ClientId to, const ClientRequest& request, Context& ctx) {
 std::uint64_t Raft::quorum_round() const {
   // The highest heartbeat round a majority of voters has answered (the leader answers its own
   // rounds at once).
+  const QuorumRoundInputs inputs{.term = term_,
+                                 .round = round_,
+                                 .acked_round_raises = acked_round_raises_,
+                                 .membership_index = membership_index_};
+  if (quorum_round_memo_ && quorum_round_memo_->first == inputs) return quorum_round_memo_->second;
   std::vector<std::uint64_t>& rounds = scratch_rounds_;
   rounds.clear();
   for_each_voter([&](NodeId voter, const Progress* progress) {
@@ -96,6 +101,7 @@ std::uint64_t Raft::quorum_round() const {
   const std::size_t k = membership_.majority() - 1;
   std::nth_element(rounds.begin(), rounds.begin() + static_cast<std::ptrdiff_t>(k), rounds.end(),
                    std::greater<>());
+  quorum_round_memo_.emplace(inputs, rounds[k]);
   return rounds[k];
 }
 
