@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "models/core/dedup_table.h"
 #include "models/core/types.h"
 
 namespace cutover::models {
@@ -58,19 +59,12 @@ struct KvCell {
 // A snapshot of the replicated state through `last_index` (Raft §7): what replaces the log
 // prefix it covers. Immutable once built and shared by pointer, so sending it or keeping it in
 // storage copies nothing.
-// A write the state machine applied, remembered so that a retry of it is not applied again.
-struct AppliedWrite {
-  RequestId request;
-  Version version;  // where it took effect
-  bool operator==(const AppliedWrite&) const = default;
-};
-
 struct Snapshot {
   LogIndex last_index;
   Epoch last_epoch;
-  Membership membership;                    // the configuration in force at last_index
-  std::vector<KvCell> cells;                // ascending by key
-  std::vector<AppliedWrite> recent_writes;  // the dedup table, ascending by request
+  Membership membership;      // the configuration in force at last_index
+  std::vector<KvCell> cells;  // ascending by key
+  DedupTable recent_writes;   // shares its chunks with the state it was taken from
   // What it weighs on the wire: every key with its value.
   std::uint64_t size_bytes() const;
 };

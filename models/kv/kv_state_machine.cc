@@ -51,34 +51,13 @@ std::vector<KvCell> KvStateMachine::CellTable::in_key_order() const {
   return out;
 }
 
-KvStateMachine::ClientWrites::const_iterator KvStateMachine::find_sequence(
-    const ClientWrites& writes, std::uint64_t sequence) {
-  // A client's new write is almost always newer than every remembered one.
-  if (writes.empty() || writes.back().sequence < sequence) return writes.end();
-  const auto at = std::lower_bound(
-      writes.begin(), writes.end(), sequence,
-      [](const AppliedSequence& write, std::uint64_t wanted) { return write.sequence < wanted; });
-  return at != writes.end() && at->sequence == sequence ? at : writes.end();
-}
-
-void KvStateMachine::remember(ClientWrites& writes, std::uint64_t sequence, Version version) {
-  auto at = writes.end();
-  while (at != writes.begin() && std::prev(at)->sequence > sequence) --at;  // usually no step
-  writes.insert(at, AppliedSequence{.sequence = sequence, .version = version});
-  if (sequence >= kDedupWindow) {
-    const std::uint64_t oldest_kept = sequence - kDedupWindow + 1;
-    while (!writes.empty() && writes.front().sequence < oldest_kept) writes.pop_front();
-  }
-}
-
 void KvStateMachine::apply(const LogEntry& entry) {
   CUTOVER_CHECK(entry.version.index.value == applied_index_.value + 1,
                 "apply out of order: got " + std::to_string(entry.version.index.value) + " after " +
                     std::to_string(applied_index_.value));
   applied_index_ = entry.version.index;
   if (entry.kind != EntryKind::kNormal) return;
-  ClientWrites& writes = applied_writes_[entry.request.client.value];
-  if (find_sequence(writes, entry.request.sequence) != writes.end()) {
+  if (applied_writes_.find(entry.request)) {
     if (deduplicate_) {
       ++repeats_skipped_;
       return;
@@ -88,37 +67,13 @@ void KvStateMachine::apply(const LogEntry& entry) {
     cells_.set(entry.key, Cell{.version = entry.version, .value_bytes = entry.value_bytes});
     return;
   }
-  remember(writes, entry.request.sequence, entry.version);
+  applied_writes_.remember(entry.request, entry.version, kDedupWindow);
   cells_.set(entry.key, Cell{.version = entry.version, .value_bytes = entry.value_bytes});
 }
 
 std::optional<Version> KvStateMachine::applied_version(RequestId request) const {
   if (!deduplicate_) return std::nullopt;  // the planted bug: retries look new
-  const auto client = applied_writes_.find(request.client.value);
-  if (client == applied_writes_.end()) return std::nullopt;
-  const auto write = find_sequence(client->second, request.sequence);
-  if (write == client->second.end()) return std::nullopt;
-  return write->version;
-}
-
-std::vector<AppliedWrite> KvStateMachine::recent_writes() const {
-  std::vector<std::uint32_t> clients;
-  std::size_t total = 0;
-  for (const auto& [client, writes] : applied_writes_) {
-    clients.push_back(client);
-    total += writes.size();
-  }
-  std::sort(clients.begin(), clients.end());  // each client's writes are already in order
-  std::vector<AppliedWrite> out;
-  out.reserve(total);
-  for (std::uint32_t client : clients) {
-    for (const AppliedSequence& write : applied_writes_.at(client)) {
-      out.push_back(
-          AppliedWrite{.request = RequestId{.client = ClientId(client), .sequence = write.sequence},
-                       .version = write.version});
-    }
-  }
-  return out;
+  return applied_writes_.find(request);
 }
 
 std::optional<Version> KvStateMachine::read(Key key) const {
@@ -141,13 +96,10 @@ void KvStateMachine::reset() {
 
 std::vector<KvCell> KvStateMachine::cells() const { return cells_.in_key_order(); }
 
-void KvStateMachine::restore(const std::vector<KvCell>& cells,
-                             const std::vector<AppliedWrite>& recent_writes, LogIndex last_index) {
+void KvStateMachine::restore(const std::vector<KvCell>& cells, const DedupTable& recent_writes,
+                             LogIndex last_index) {
   cells_.clear();
-  applied_writes_.clear();
-  for (const AppliedWrite& write : recent_writes) {
-    remember(applied_writes_[write.request.client.value], write.request.sequence, write.version);
-  }
+  applied_writes_ = recent_writes;
   for (const KvCell& cell : cells) {
     CUTOVER_CHECK(cell.version.index <= last_index, "snapshot cell newer than the snapshot");
     cells_.set(cell.key, Cell{.version = cell.version, .value_bytes = cell.value_bytes});

@@ -634,7 +634,7 @@ TEST(RaftSnapshot, Section7_AFollowerFarBehindGetsASnapshotAndConverges) {
             kMessageHeaderBytes + 25 * (kSnapshotCellOverheadBytes + kValueBytes) +
                 remembered * kSnapshotCellOverheadBytes);
   EXPECT_EQ(install.snapshot->cells.size(), 25u);
-  for (const AppliedWrite& write : install.snapshot->recent_writes) {
+  for (const AppliedWrite& write : install.snapshot->recent_writes.entries()) {
     EXPECT_EQ(cluster.node(lagging).testing_kv().applied_version(write.request), write.version)
         << "the dedup table travels with the snapshot";
   }

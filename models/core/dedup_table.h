@@ -1,0 +1,72 @@
+// The writes a replicated state applied, per client, so that a retry of one is answered with
+// its first version instead of being applied again (kv_state_machine.h says why it is part of
+// the replicated state).
+//
+// Copying a table is cheap, because every Raft snapshot copies one (each replica, every
+// compaction: on the reference run 100,000 entries each time, measured at 4% of the run when
+// it was a flat vector). A client's writes sit in fixed-size chunks shared between copies;
+// a copy shares all of them, and whoever changes a chunk that another copy also holds copies
+// that one chunk first. Forgetting old writes only moves an offset into the first chunk.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "models/core/types.h"
+
+namespace cutover::models {
+
+// A write the state machine applied, remembered so that a retry of it is not applied again.
+struct AppliedWrite {
+  RequestId request;
+  Version version;  // where it took effect
+  bool operator==(const AppliedWrite&) const = default;
+};
+
+class DedupTable {
+ public:
+  // Where the write with this request took effect, if remembered.
+  std::optional<Version> find(RequestId request) const;
+  // Remembers a write (its request not yet in the table) and forgets the client's writes a
+  // full `window` of sequence numbers behind it.
+  void remember(RequestId request, Version version, std::uint64_t window);
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  void clear();
+  // Every remembered write, ascending by request.
+  std::vector<AppliedWrite> entries() const;
+  bool operator==(const DedupTable& other) const { return entries() == other.entries(); }
+
+ private:
+  struct Applied {
+    std::uint64_t sequence;
+    Version version;
+  };
+  using Chunk = std::vector<Applied>;  // ascending by sequence, never empty
+  // One client's writes, ascending by sequence: chunks_[0] from `front_` on, then the others.
+  struct ClientWrites {
+    std::uint32_t client = 0;
+    std::vector<std::shared_ptr<Chunk>> chunks;
+    std::size_t front = 0;
+  };
+  // A position: chunk and index within it.
+  struct Place {
+    std::size_t chunk;
+    std::size_t index;
+  };
+
+  const ClientWrites* writes_of(ClientId client) const;
+  ClientWrites& writes_for(ClientId client);
+  // The first remembered write with sequence >= `sequence`, or one past the last.
+  static Place lower_bound(const ClientWrites& writes, std::uint64_t sequence);
+  static Chunk& own(std::shared_ptr<Chunk>& chunk);  // copied first if shared
+  void insert(ClientWrites& writes, Place at, const Applied& applied);
+  void forget_before(ClientWrites& writes, std::uint64_t sequence);
+
+  std::vector<ClientWrites> clients_;  // ascending by client
+  std::size_t size_ = 0;
+};
+
+}  // namespace cutover::models
