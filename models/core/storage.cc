@@ -45,12 +45,14 @@ void Storage::append(std::span<const LogEntry> entries) {
     CUTOVER_CHECK(entry.version.epoch >= last_epoch(), "append goes back in epoch");
     log_.push_back(entry);
   }
-  pending_.push_back({next_sequence_++, Append{{entries.begin(), entries.end()}}});
+  pending_.push_back(
+      {next_sequence_++, Append{.first = entries.front().version.index, .count = entries.size()}});
 }
 
 void Storage::truncate_after(LogIndex keep_through) {
   if (keep_through >= last_index()) return;
   CUTOVER_CHECK(keep_through >= snapshot_index(), "truncation into the snapshot");
+  copy_pending_appends();
   truncate(LogState{log_, snapshot_}, keep_through);
   pending_.push_back({next_sequence_++, Truncate{keep_through}});
 }
@@ -67,6 +69,7 @@ void Storage::compact_through(std::shared_ptr<const Snapshot> snapshot) {
   CUTOVER_CHECK(snapshot->last_index <= last_index(), "compaction beyond the log");
   CUTOVER_CHECK(epoch_at(snapshot->last_index) == snapshot->last_epoch,
                 "snapshot epoch disagrees with the log");
+  copy_pending_appends();
   compact(LogState{log_, snapshot_}, snapshot);
   pending_.push_back({next_sequence_++, Compact{std::move(snapshot)}});
 }
@@ -74,6 +77,7 @@ void Storage::compact_through(std::shared_ptr<const Snapshot> snapshot) {
 void Storage::install_snapshot(std::shared_ptr<const Snapshot> snapshot) {
   CUTOVER_CHECK(snapshot != nullptr, "install without a snapshot");
   CUTOVER_CHECK(snapshot->last_index > snapshot_index(), "installed snapshot goes back");
+  copy_pending_appends();
   install(LogState{log_, snapshot_}, snapshot);
   pending_.push_back({next_sequence_++, Install{std::move(snapshot)}});
 }
@@ -107,7 +111,12 @@ void Storage::install(LogState state, const std::shared_ptr<const Snapshot>& sna
 void Storage::apply_to_durable(const PendingWrite& pending) {
   const LogState durable{durable_log_, durable_snapshot_};
   if (const auto* append = std::get_if<Append>(&pending.write)) {
-    durable_log_.insert(durable_log_.end(), append->entries.begin(), append->entries.end());
+    if (append->count == append->copied.size()) {
+      durable_log_.insert(durable_log_.end(), append->copied.begin(), append->copied.end());
+    } else {
+      const auto held = still_held(*append);
+      durable_log_.insert(durable_log_.end(), held.begin(), held.end());
+    }
   } else if (const auto* cut = std::get_if<Truncate>(&pending.write)) {
     truncate(durable, cut->keep_through);
   } else if (const auto* compaction = std::get_if<Compact>(&pending.write)) {
@@ -116,6 +125,22 @@ void Storage::apply_to_durable(const PendingWrite& pending) {
     install(durable, installed->snapshot);
   } else {
     durable_hard_state_ = std::get<SetHardState>(pending.write).state;
+  }
+}
+
+std::span<const LogEntry> Storage::still_held(const Append& append) const {
+  const std::span<const LogEntry> from = entries_from(append.first);
+  CUTOVER_CHECK(from.size() >= append.count && from.front().version.index == append.first,
+                "a pending append's entries left the log before they were copied");
+  return from.first(append.count);
+}
+
+void Storage::copy_pending_appends() {
+  for (PendingWrite& pending : pending_) {
+    auto* append = std::get_if<Append>(&pending.write);
+    if (append == nullptr || append->copied.size() == append->count) continue;
+    const auto held = still_held(*append);
+    append->copied.assign(held.begin(), held.end());
   }
 }
 

@@ -77,8 +77,13 @@ class Storage {
   const std::shared_ptr<const Snapshot>& durable_snapshot() const { return durable_snapshot_; }
 
  private:
+  // Entries appended to the current view. They are read from log_ when synced, which then
+  // still holds them: a truncation, compaction or install first copies the entries of every
+  // pending append into `copied` (copying each append's entries up front was 3% of a run).
   struct Append {
-    std::vector<LogEntry> entries;
+    LogIndex first;
+    std::uint64_t count = 0;
+    std::vector<LogEntry> copied;
   };
   struct Truncate {
     LogIndex keep_through;
@@ -98,6 +103,9 @@ class Storage {
   };
 
   void apply_to_durable(const PendingWrite& pending);
+  // Before the current view's log loses or replaces entries (see Append).
+  void copy_pending_appends();
+  std::span<const LogEntry> still_held(const Append& append) const;  // not yet copied
   // The log and snapshot pair that a write changes: the current view or the durable one.
   struct LogState {
     std::vector<LogEntry>& log;

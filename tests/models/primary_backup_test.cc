@@ -1135,6 +1135,27 @@ TEST(StorageCrashSemantics, WritesAfterACrashContinueFromTheDurableState) {
   EXPECT_EQ(storage.last_epoch(), Epoch(2));
 }
 
+// An append not yet synced makes durable the entries it wrote, even when the current view
+// replaced them before the sync (a truncation, then a new entry at the same index).
+TEST(StorageCrashSemantics, AnUnsyncedAppendMakesItsOwnEntriesDurableAfterATruncation) {
+  Storage storage;
+  const LogEntry a[] = {entry(1, 1, 1), entry(1, 2, 2)};
+  storage.append(a);                    // sequence 1
+  storage.truncate_after(LogIndex(1));  // 2
+  const LogEntry b[] = {entry(2, 2, 20)};
+  storage.append(b);  // 3
+  ASSERT_EQ(storage.entry(LogIndex(2)).key, 20u);
+  storage.sync_through(1);
+  storage.crash();
+  ASSERT_EQ(storage.last_index(), LogIndex(2));
+  EXPECT_EQ(storage.entry(LogIndex(2)).key, 2u) << "what the first append wrote";
+  storage.truncate_after(LogIndex(1));
+  storage.append(b);
+  storage.sync_through(storage.write_sequence());
+  storage.crash();
+  EXPECT_EQ(storage.entry(LogIndex(2)).key, 20u);
+}
+
 TEST(PrimaryBackupCrash, UnsyncedWriteVanishesWithThePrimaryAndIsNeverAcknowledged) {
   constexpr Duration kPrimaryDiskFsync = from_ms(50);
   MemCluster cluster({.replicas = 3, .config = make_config(AckMode::kAsync)});
