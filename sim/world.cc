@@ -71,10 +71,16 @@ World::World(const Scenario& scenario, std::uint64_t seed, Platform platform)
   }
   regions_out_.assign(regions, 0);
   clients_out_.assign(scenario.workloads.size(), 0);
-  site_by_endpoint_.assign(channels_.endpoint_count(), kNoSite);  // the control endpoint: none
-  for (const auto& node : nodes_) site_by_endpoint_[channels_.index(node->endpoint())] = node->site;
+  // The control endpoint has neither.
+  site_by_endpoint_.assign(channels_.endpoint_count(), kNoSite);
+  region_by_endpoint_.assign(channels_.endpoint_count(), std::nullopt);
+  for (const auto& node : nodes_) {
+    site_by_endpoint_[channels_.index(node->endpoint())] = node->site;
+    region_by_endpoint_[channels_.index(node->endpoint())] = node->region;
+  }
   for (std::uint32_t c = 0; c < clients_.size(); ++c) {
     site_by_endpoint_[channels_.index(Endpoint{Endpoint::Kind::kClient, c})] = clients_[c].site;
+    region_by_endpoint_[channels_.index(Endpoint{Endpoint::Kind::kClient, c})] = clients_[c].region;
   }
   facts_.traffic.resize(regions);
   read_only_regions_.assign(regions, false);
@@ -156,8 +162,8 @@ void World::send(Endpoint to, Packet packet) {
   const std::size_t to_index = channels_.index(to);
   // A node-level cut loses the packet, as a cut link would.
   if (network_faults_.any_blocked() && network_faults_.blocked(from_index, to_index)) return;
-  const std::optional<std::uint32_t> from_region = region_of(packet.from);
-  const std::optional<std::uint32_t> to_region = region_of(to);
+  const std::optional<std::uint32_t> from_region = region_by_endpoint_[from_index];
+  const std::optional<std::uint32_t> to_region = region_by_endpoint_[to_index];
   const std::uint32_t from_site = site_by_endpoint_[from_index];
   const std::uint32_t to_site = site_by_endpoint_[to_index];
   packet.propagation_delay = from_site != kNoSite && to_site != kNoSite

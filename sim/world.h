@@ -167,6 +167,8 @@ class World {
   std::vector<std::vector<models::Duration>> latency_;
   static constexpr std::uint32_t kNoSite = ~std::uint32_t{0};
   std::vector<std::uint32_t> site_by_endpoint_;  // by Channels::index; kNoSite: control
+  // By Channels::index, as region_of (which World::send called twice per packet: 1% of a run).
+  std::vector<std::optional<std::uint32_t>> region_by_endpoint_;
   Channels channels_;
   Scheduler scheduler_;
   Network network_;
