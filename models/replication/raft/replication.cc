@@ -163,7 +163,11 @@ void Raft::on_append_response(NodeId from, const AppendResponse& response, Conte
   } else {
     CUTOVER_CHECK(response.match_index <= storage.last_index(),
                   "follower acknowledged entries the leader never sent");
-    const bool match_grew = response.match_index > progress->match_index;
+    // Only a match grown past the commit index can move the quorum's: every other input of
+    // advance_commit calls it itself when it changes (a quorum count on every acknowledgement
+    // was 3% of a run).
+    const bool match_passed_commit =
+        response.match_index > progress->match_index && response.match_index > commit_index_;
     progress->match_index = std::max(progress->match_index, response.match_index);
     std::erase_if(progress->inflight,
                   [&](const Inflight& i) { return i.last_index <= response.match_index; });
@@ -176,9 +180,7 @@ void Raft::on_append_response(NodeId from, const AppendResponse& response, Conte
       progress->next_index = after_match;
     }
     progress->next_index = std::max(progress->next_index, after_match);
-    // Only a grown match can move the quorum's (every other input of advance_commit calls it
-    // itself when it changes): the quorum count on every acknowledgement was 3% of a run.
-    if (match_grew) advance_commit(ctx);
+    if (match_passed_commit) advance_commit(ctx);
     if (role_ != Role::kPrimary) return;  // a removed leader stepped down on this commit
     // A committed configuration change rebuilds progress_: look the follower up again.
     progress = progress_of(from);
