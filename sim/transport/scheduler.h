@@ -57,7 +57,10 @@ class Scheduler {
 
   // The current time for whoever runs: the scheduler's own clock while it runs ahead, the
   // engine's otherwise (it is never behind the engine's).
-  models::TimePoint now() const { return std::max(now_, sim_now()); }
+  // While a handler runs, the engine's clock is at most the scheduler's (it moves only to
+  // catch up with it, run()), so the engine need not be asked: now() is called on every
+  // send, timer and reply (asking the engine each time was 2% of a run).
+  models::TimePoint now() const { return dispatching_ ? now_ : std::max(now_, sim_now()); }
 
   // Starts a new incarnation of the endpoint's handler, made by make(EndpointQueue) around its
   // queue: events of earlier incarnations are dropped, and so is what they left in the
