@@ -34,13 +34,14 @@ struct ClientTimeout {  // one attempt of an operation waited long enough
   std::uint64_t sequence;
   std::uint32_t attempt;
 };
-struct ClientRetry {  // the backoff before the next attempt is over
+struct FirstAttemptsDue {};  // the oldest first attempt still waiting may time out now
+struct ClientRetry {         // the backoff before the next attempt is over
   std::uint64_t sequence;
 };
 struct PauseEnded {};  // a process_pause is over: the node handles what waited
 struct Started {};     // a new process (or the clients) begins: its first event
 
 using LocalEvent = std::variant<TimerFired, DiskSynced, CpuDone, HeldPacket, ClientArrival,
-                                ClientTimeout, ClientRetry, PauseEnded, Started>;
+                                ClientTimeout, FirstAttemptsDue, ClientRetry, PauseEnded, Started>;
 
 }  // namespace cutover::sim

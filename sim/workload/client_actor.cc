@@ -1,9 +1,11 @@
 #include "sim/workload/client_actor.h"
 
 #include <algorithm>
+#include <deque>
 #include <optional>
 #include <unordered_map>
 
+#include "models/core/check.h"
 #include "models/core/rng.h"
 #include "models/routing/dns.h"
 #include "models/routing/retry.h"
@@ -103,6 +105,8 @@ class ClientLoop final : public EndpointHandler {
       if (!workload_.closed_loop || !started) schedule_next_arrival(arrival->user);
     } else if (const auto* timeout = std::get_if<ClientTimeout>(&event)) {
       on_timeout(*timeout);
+    } else if (std::holds_alternative<FirstAttemptsDue>(event)) {
+      on_first_attempts_due();
     } else if (const auto* retry = std::get_if<ClientRetry>(&event)) {
       on_retry(*retry);
     }
@@ -199,10 +203,46 @@ class ClientLoop final : public EndpointHandler {
     finish(it, outcome, {}, answered_by);
   }
 
+  // First attempts all wait the same time from their start (the shorter of the attempt and
+  // the operation timeout), so their deadlines come in the order they were sent: they wait in
+  // one queue with one event for its oldest, instead of one event each, nearly all of them
+  // firing after their operation was answered (a tenth of a run's events, measured on the
+  // reference). Retries keep an event each.
   void arm_attempt_timer(const InFlight& op) {
     const models::TimePoint at =
         std::min(op.deadline, world_.now() + models::from_ms(workload_.retry.attempt_timeout_ms));
-    queue_.push(at, ClientTimeout{op.request.id.sequence, op.attempts});
+    if (op.attempts > 1) {
+      queue_.push(at, ClientTimeout{op.request.id.sequence, op.attempts});
+      return;
+    }
+    CUTOVER_CHECK(first_attempts_.empty() || first_attempts_.back().deadline <= at,
+                  "first attempts time out in the order they were sent");
+    first_attempts_.push_back(FirstAttempt{.deadline = at, .sequence = op.request.id.sequence});
+    if (!first_attempts_due_armed_) arm_first_attempts_due();
+  }
+
+  void on_first_attempts_due() {
+    first_attempts_due_armed_ = false;
+    while (!first_attempts_.empty() && first_attempts_.front().deadline <= world_.now()) {
+      const std::uint64_t sequence = first_attempts_.front().sequence;
+      first_attempts_.pop_front();
+      on_timeout(ClientTimeout{sequence, 1});
+    }
+    // Answered ones leave without an event of their own.
+    while (!first_attempts_.empty() && !waits_on_first_attempt(first_attempts_.front().sequence)) {
+      first_attempts_.pop_front();
+    }
+    if (!first_attempts_.empty()) arm_first_attempts_due();
+  }
+
+  void arm_first_attempts_due() {
+    queue_.push(first_attempts_.front().deadline, FirstAttemptsDue{});
+    first_attempts_due_armed_ = true;
+  }
+
+  bool waits_on_first_attempt(std::uint64_t sequence) const {
+    const auto it = in_flight_.find(sequence);
+    return it != in_flight_.end() && it->second.attempts == 1 && !it->second.retry_pending;
   }
 
   // False when the operation ended at once (a write refused by the read-only flag).
@@ -343,6 +383,12 @@ class ClientLoop final : public EndpointHandler {
   models::TimePoint end_of_arrivals_;
   EndpointQueue queue_;
   std::unordered_map<std::uint64_t, InFlight> in_flight_;  // lookup only, never iterated
+  struct FirstAttempt {
+    models::TimePoint deadline;
+    std::uint64_t sequence;
+  };
+  std::deque<FirstAttempt> first_attempts_;  // by deadline (= by sending order)
+  bool first_attempts_due_armed_ = false;
   std::uint64_t next_sequence_ = 0;
   models::routing::RetryPolicy retry_;
   std::optional<models::routing::DnsResolver> dns_;

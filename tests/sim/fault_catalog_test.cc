@@ -572,6 +572,38 @@ TEST(FaultCatalog, ReplicasInOtherZonesCostTheInterZoneRoundTripAndAZoneOutageTa
   }
 }
 
+// --- timeouts -------------------------------------------------------------------------------
+
+// Writers in b while the primary's region a is dark for a second (shorter than the failover
+// timeout, so nobody takes over). A write that gets no answer ends exactly client_timeout_ms
+// (700) after it began. With one attempt it waits the whole 700 ms; with two attempts of
+// 300 ms each and a fixed 100 ms backoff, the first times out at 300, the second starts at 400
+// (at b's replica, which redirects it to the primary in a) and times out at 700.
+TEST(FaultCatalog, AWriteWithNoAnswerEndsExactlyItsTimeoutAfterItBegan) {
+  json scenario = three_regions();
+  scenario["duration_s"] = 8;
+  scenario["workload"] = json::parse(R"([
+      {"region": "b", "rate_per_s": 200, "write_fraction": 1.0, "key_space": 1000,
+       "client_timeout_ms": 700},
+      {"region": "b", "rate_per_s": 200, "write_fraction": 1.0, "key_space": 1000,
+       "client_timeout_ms": 700, "retry": {"max_attempts": 2, "attempt_timeout_ms": 300,
+       "initial_backoff_ms": 100, "jitter": "none"}}])");
+  scenario["faults"] =
+      json::parse(R"([{"type": "region_outage", "region": "a", "at_s": 3, "until_s": 4}])");
+  const ScenarioRun run = run_scenario(scenario, {"--history"});
+  ASSERT_TRUE(ran(run));
+  std::map<int, std::size_t> timed_out;  // by client (workload)
+  for (const Op& op : history(run)) {
+    if (op.outcome != "indeterminate") continue;
+    ++timed_out[op.client];
+    EXPECT_NEAR(op.latency_ms(), 700, 1e-4) << "client " << op.client;  // to the microsecond
+  }
+  // Most of the 200 writes each workload sent while a was dark went unanswered (with retries,
+  // some end earlier, refused).
+  EXPECT_GT(timed_out[0], 100u);
+  EXPECT_GT(timed_out[1], 50u);
+}
+
 // --- loading --------------------------------------------------------------------------------
 
 json loadable() {
