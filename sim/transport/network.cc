@@ -1,5 +1,6 @@
 #include "sim/transport/network.h"
 
+#include <cmath>
 #include <limits>
 
 #include "models/core/check.h"
@@ -60,11 +61,44 @@ void Network::transmit(std::size_t from, std::size_t to, std::unique_ptr<Packet>
     return;
   }
   Flow flow{.to = to, .packet = std::move(packet), .route = &path, .bytes = bytes};
+  for (LinkLoad* load : path.loads) ++load->flows;  // from now on nothing overtakes it
   if (scheduler_.dispatching()) {
     to_start_.push_back(std::move(flow));
   } else {
-    start(std::move(flow));  // another actor's send: the engine's clock is its time
+    start_or_wait(std::move(flow));  // another actor's send: the engine's clock is its time
     scheduler_.flows_changed();
+  }
+}
+
+void Network::start_or_wait(Flow flow) {
+  const double start_s = flow_start_s(flow.route->loads, models::to_seconds(scheduler_.now()));
+  // Rounded up to the clock's microsecond (a nanosecond of floating-point noise aside): the
+  // flow must not start before the bytes ahead of it are through.
+  flow.start = models::TimePoint(
+      models::Duration(static_cast<std::int64_t>(std::ceil(start_s * 1e6 - 1e-3))));
+  if (flow.start > scheduler_.now()) {
+    waiting_.push_back(std::move(flow));
+    return;
+  }
+  start(std::move(flow));
+}
+
+models::TimePoint Network::next_waiting_start() const {
+  models::TimePoint next = models::TimePoint::max();
+  for (const Flow& flow : waiting_) next = std::min(next, flow.start);
+  return next;
+}
+
+void Network::start_waiting_flows() {
+  const models::TimePoint now = scheduler_.now();
+  std::vector<Flow> waiting;
+  waiting.swap(waiting_);
+  for (Flow& flow : waiting) {
+    if (flow.start > now) {
+      waiting_.push_back(std::move(flow));
+    } else {
+      start_checked(std::move(flow));
+    }
   }
 }
 
@@ -74,16 +108,29 @@ void Network::start_flows() {
   for (Flow& flow : starting) {
     // A link may have gone down between the send and now (the same instant).
     if (!links_up(*flow.route)) {
-      ++counts_.lost;
+      lose(flow);
       continue;
     }
-    start(std::move(flow));
+    start_or_wait(std::move(flow));
   }
+}
+
+void Network::start_checked(Flow flow) {
+  // A link may have gone down while it waited.
+  if (!links_up(*flow.route)) {
+    lose(flow);
+    return;
+  }
+  start(std::move(flow));
+}
+
+void Network::lose(const Flow& flow) {
+  for (LinkLoad* load : flow.route->loads) --load->flows;
+  ++counts_.lost;
 }
 
 void Network::start(Flow flow) {
   comms_.push_back(sg4::Comm::sendto_async(flow.route->from, flow.route->to, flow.bytes));
-  for (LinkLoad* load : flow.route->loads) ++load->flows;
   flows_.push_back(std::move(flow));
   ++counts_.flows;
 }

@@ -15,6 +15,7 @@
 
 #include <simgrid/s4u.hpp>
 
+#include "models/core/types.h"
 #include "sim/transport/link_occupancy.h"
 #include "sim/transport/packet.h"
 
@@ -41,6 +42,10 @@ class Network {
 
   bool has_flows_to_start() const { return !to_start_.empty(); }
   void start_flows();  // at the scheduler's time: the engine's clock must be there
+  // Flows waiting for the direct bytes queued on their route (link_occupancy.h): the earliest
+  // start (TimePoint::max() if none), and start_waiting_flows() once the clock is there.
+  models::TimePoint next_waiting_start() const;
+  void start_waiting_flows();
 
   // The flows in flight, for the scheduler to wait on; finish_flow(i) when comms()[i] is done.
   const std::vector<simgrid::s4u::CommPtr>& comms() const { return comms_; }
@@ -63,12 +68,18 @@ class Network {
     std::unique_ptr<Packet> packet;
     const Route* route = nullptr;
     std::uint64_t bytes = 0;
+    models::TimePoint start{};  // waiting flows: not before
   };
 
   const Route& route(std::size_t from, std::size_t to);
   // Refreshes the loads' bandwidth (bandwidth caps change it); false if a link is down.
   static bool links_up(const Route& route);
-  void start(Flow flow);
+  // Counts the flow on its links (so no packet goes direct ahead of it), then starts it now,
+  // or later if direct bytes are queued on its route.
+  void start_or_wait(Flow flow);
+  void start(Flow flow);          // already counted on its links
+  void start_checked(Flow flow);  // start(), unless a link of its route went down
+  void lose(const Flow& flow);    // a flow that never started
   void remove_flow(std::size_t index);
 
   Scheduler& scheduler_;
@@ -78,7 +89,8 @@ class Network {
   std::vector<std::unique_ptr<LinkLoad>> loads_;
   std::vector<simgrid::s4u::Link*> load_links_;  // the link of loads_[i]
   std::vector<Flow> to_start_;
-  std::vector<Flow> flows_;  // in flight; comms_[i] carries flows_[i]
+  std::vector<Flow> waiting_;  // in order of arrival
+  std::vector<Flow> flows_;    // in flight; comms_[i] carries flows_[i]
   std::vector<simgrid::s4u::CommPtr> comms_;
   TransferCounts counts_;
 };

@@ -106,9 +106,9 @@ void Scheduler::yield_to_engine(Network& network) {
   std::vector<sg4::CommPtr> waiting_on = network.comms();
   waiting_on.push_back(doorbell_receive_);
   double timeout_s = -1;  // only a flow or a ring can wake us
-  waiting_until_ = models::TimePoint::max();
-  if (!queue_.empty()) {
-    waiting_until_ = time_of(queue_.top_time());
+  waiting_until_ = network.next_waiting_start();
+  if (!queue_.empty()) waiting_until_ = std::min(waiting_until_, time_of(queue_.top_time()));
+  if (waiting_until_ != models::TimePoint::max()) {
     timeout_s = std::max(0.0, models::to_seconds(waiting_until_) - sg4::Engine::get_clock());
   }
   waiting_ = true;

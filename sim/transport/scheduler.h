@@ -119,6 +119,12 @@ class Scheduler {
                std::unique_ptr<EndpointHandler> handler);
   models::TimePoint horizon(const Network& network, models::TimePoint end) const;
   void wake_if_sleeping(models::TimePoint at);
+  // Brings the engine's clock up to the scheduler's, before a flow starts.
+  void catch_engine_up() {
+    if (models::to_seconds(now_) > simgrid::s4u::Engine::get_clock()) {
+      simgrid::s4u::this_actor::sleep_until(models::to_seconds(now_));
+    }
+  }
   // Waits for SimGrid: a flow's end, a ring, or the next event; true if the engine stopped us.
   void yield_to_engine(Network& network);
   void post_doorbell_receive();
@@ -181,15 +187,23 @@ void Scheduler::run(Network& network, models::TimePoint end, KeepGoing&& keep_go
   post_doorbell_receive();
   while (keep_going()) {
     models::TimePoint limit = horizon(network, end);
-    while (!queue_.empty() && queue_.top_time() <= ticks(limit) && keep_going()) {
+    while (keep_going()) {
+      // Flows waiting for the bytes ahead of them start before events of the same instant.
+      const models::TimePoint flows_due = network.next_waiting_start();
+      const std::uint64_t event_due = queue_.empty() ? ~std::uint64_t{0} : queue_.top_time();
+      if (flows_due <= limit && ticks(flows_due) <= event_due) {
+        now_ = std::max(now_, flows_due);
+        catch_engine_up();
+        network.start_waiting_flows();
+        limit = horizon(network, end);
+        continue;
+      }
+      if (event_due > ticks(limit)) break;
       const TimeQueue::Entry entry = queue_.pop();
       now_ = std::max(now_, time_of(entry.time));
       dispatch(take(entry.value));
       if (network.has_flows_to_start()) {
-        // A flow must start at the scheduler's time: bring the engine's clock up to it.
-        if (models::to_seconds(now_) > simgrid::s4u::Engine::get_clock()) {
-          simgrid::s4u::this_actor::sleep_until(models::to_seconds(now_));
-        }
+        catch_engine_up();  // a flow starts at the scheduler's time
         network.start_flows();
         limit = horizon(network, end);
       }

@@ -33,8 +33,26 @@ TEST(LinkOccupancy, DirectOnlyWhenContentionCannotMoveTheArrivalBeyondTheToleran
        1.0,
        1.0 + 4e-6 + 200 / kWan},
       {"earlier message already through", {kWan, 0.5, 0}, 200, 1.0, 1.0 + 200 / kWan},
-      {"its own bytes exceed the tolerance", {kWan, 0, 0}, 1000, 1.0, std::nullopt},
-      {"queue plus its bytes exceed the tolerance", {kWan, 1.0 + 5e-6, 0}, 200, 1.0, std::nullopt},
+      {"one packet takes longer than the tolerance: still direct, nothing to share with",
+       {kWan, 0, 0},
+       1000,
+       1.0,
+       1.0 + 1000 / kWan},
+      {"one packet behind a long queue: its turn comes when the queue is through",
+       {kWan, 1.0 + 500e-6, 0},
+       1500,
+       1.0,
+       1.0 + 500e-6 + 1500 / kWan},
+      {"more than a packet, and its bytes exceed the tolerance",
+       {kWan, 0, 0},
+       1501,
+       1.0,
+       std::nullopt},
+      {"more than a packet, within the tolerance alone but not behind the queue",
+       {kNic, 1.0 + 19e-6, 0},
+       3000,
+       1.0,
+       std::nullopt},
       {"a SimGrid flow crosses the link", {kWan, 0, 1}, 1, 1.0, std::nullopt},
   };
   for (const Case& c : cases) {
@@ -60,20 +78,41 @@ TEST(LinkOccupancy, ZeroToleranceMakesEveryMessageAFlow) {
   EXPECT_FALSE(try_direct({&wan}, 1, 0.0, 0.0).has_value());
 }
 
-// Back-to-back direct messages are served in order at full bandwidth: n messages of s bytes
-// sent at once are through after n * s / bandwidth, never sooner (the link carries at most its
-// bandwidth), which is also when fair sharing would have finished them all.
+// Back-to-back direct messages are served in order at full bandwidth: the k-th of n messages
+// of s bytes sent at once is through after k * s / bandwidth, never sooner (the link carries
+// at most its bandwidth). One-packet messages all go direct, in order, however long the
+// queue; larger ones only while the queue and they fit in the tolerance.
 TEST(LinkOccupancy, ALinkNeverCarriesMoreThanItsBandwidth) {
-  LinkLoad wan{kWan, 0, 0};
-  const double bytes = 40;  // 3.2 us each: six fit in the tolerance (19.2 us), not seven
-  double last_in_s = 0;
-  int direct = 0;
-  while (const std::optional<double> in_s = try_direct({&wan}, bytes, 2.0, kTolerance)) {
-    last_in_s = *in_s;
-    ++direct;
+  struct Burst {
+    double bytes;
+    double bandwidth;
+    int sent;
+    int expected_direct;
+  };
+  const std::vector<Burst> bursts = {
+      {1000, kWan, 50, 50},  // one packet each, 80 us each: a 4 ms queue, all direct
+      {1600, 5e8, 50, 6},    // 3.2 us each: six fit in the tolerance (19.2 us), not seven
+  };
+  for (const Burst& burst : bursts) {
+    LinkLoad link{burst.bandwidth, 0, 0};
+    int direct = 0;
+    for (int k = 1; k <= burst.sent; ++k) {
+      const std::optional<double> in_s = try_direct({&link}, burst.bytes, 2.0, kTolerance);
+      if (!in_s) continue;
+      ++direct;
+      EXPECT_NEAR(*in_s, 2.0 + k * burst.bytes / burst.bandwidth, 1e-12) << burst.bytes;
+    }
+    EXPECT_EQ(direct, burst.expected_direct) << burst.bytes;
   }
-  EXPECT_EQ(direct, 6);
-  EXPECT_NEAR(last_in_s, 2.0 + direct * bytes / kWan, 1e-12);
+}
+
+// A flow waits for the direct bytes queued on its route, as its first packet would.
+TEST(LinkOccupancy, AFlowStartsWhenTheBytesQueuedOnItsRouteAreThrough) {
+  LinkLoad up{kNic, 3.000002, 0};
+  LinkLoad wan{kWan, 3.0004, 0};
+  LinkLoad down{kNic, 2.5, 0};
+  EXPECT_DOUBLE_EQ(flow_start_s({&up, &wan, &down}, 3.0), 3.0004);
+  EXPECT_DOUBLE_EQ(flow_start_s({&down}, 3.0), 3.0) << "nothing queued: at once";
 }
 
 }  // namespace

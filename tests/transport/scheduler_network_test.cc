@@ -1,9 +1,11 @@
 // The scheduler and the network together, on a real SimGrid platform (one engine, so one test
 // in this binary): a small message on an idle link is delivered directly at size / bandwidth
 // plus propagation; large ones become SimGrid flows and share the link; a small message sent
-// while a flow crosses its link shares too; the scheduler's run-ahead never passes another
-// actor's wake-up (a link cut at t loses what is sent after t and nothing before); and work
-// another actor hands the scheduler while it sleeps (the doorbell) is done on time.
+// while a flow crosses its link shares too; one-packet messages sent at once leave in order,
+// and a flow sent after them starts once they are through; the scheduler's run-ahead never
+// passes another actor's wake-up (a link cut at t loses what is sent after t and nothing
+// before); and work another actor hands the scheduler while it sleeps (the doorbell) is done
+// on time.
 #include <map>
 #include <memory>
 #include <vector>
@@ -102,7 +104,7 @@ TEST(SchedulerAndNetwork, DirectWhenIdleSharedWhenBusyAndNeverAheadOfAnotherActo
                               platform.client_hosts[0], platform.observer_host},
       kTolerance_s);
 
-  constexpr std::uint64_t kSmall = 1000;     // 80 us on the WAN link: beyond the tolerance
+  constexpr std::uint64_t kSmall = 1000;     // 80 us on the WAN link, but one packet
   constexpr std::uint64_t kTiny = 200;       // 16 us: direct when the link is idle
   constexpr std::uint64_t kLarge = 5000000;  // 0.4 s
   // (time, what node 0 sends)
@@ -110,12 +112,19 @@ TEST(SchedulerAndNetwork, DirectWhenIdleSharedWhenBusyAndNeverAheadOfAnotherActo
       {0.0, {1, kTiny}},   // idle link: direct
       {1.0, {2, kLarge}},  // two large ones at once: flows sharing the link
       {1.0, {3, kLarge}},
-      {3.0, {4, kSmall}},          // beyond the tolerance on its own: a flow, alone on the link
+      {3.0, {4, kSmall}},          // longer than the tolerance, but one packet: direct
       {5.0, {5, kLarge}},          // a flow ...
       {5.1, {6, kTiny, kClient}},  // ... which a tiny one on another stream must share
       {9.95, {7, kTiny}},          // in before the link goes down at 10.0 (the other actor)
       {10.001, {8, kTiny}},
-      {20.0, {9, kTiny}},  // keeps the scheduler's queue busy until after 12 s
+      {15.0, {11, kSmall}},  // a burst of one-packet messages: out in order, 80 us each
+      {15.0, {12, kSmall}},
+      {15.0, {13, kSmall}},
+      {15.0, {14, kSmall}},
+      {15.0, {15, kSmall}},
+      {15.0, {16, kLarge}},          // a flow: starts when the burst is through
+      {15.0, {17, kTiny, kClient}},  // behind the waiting flow, then sharing with it
+      {20.0, {9, kTiny}},            // keeps the scheduler's queue busy until after 12 s
   };
   std::vector<Send> sends;
   for (const auto& [at, send] : plan) sends.push_back(send);
@@ -165,11 +174,19 @@ TEST(SchedulerAndNetwork, DirectWhenIdleSharedWhenBusyAndNeverAheadOfAnotherActo
   EXPECT_EQ(h.arrived_s.count(8), 0U);
   EXPECT_NEAR(h.arrived_s.at(10), 12.0, us);  // the doorbell
   EXPECT_NEAR(h.arrived_s.at(9), 20.0 + kTiny / kWanBytesPerS + kOneWayS, us);
+  const double small_s = kSmall / kWanBytesPerS;
+  for (std::uint32_t k = 1; k <= 5; ++k) {
+    EXPECT_NEAR(h.arrived_s.at(10 + k), 15.0 + k * small_s + kOneWayS, us) << "burst " << k;
+  }
+  const double burst_through_s = 15.0 + 5 * small_s;
+  EXPECT_NEAR(h.arrived_s.at(17), burst_through_s + kTiny / (kWanBytesPerS / 2) + kOneWayS, us);
+  EXPECT_NEAR(h.arrived_s.at(16), burst_through_s + (kLarge + kTiny) / kWanBytesPerS + kOneWayS,
+              us);
 
   const TransferCounts& counts = h.network->counts();
-  EXPECT_EQ(counts.direct, 4U);  // 1, 7, 9 and the control message
-  EXPECT_EQ(counts.flows, 5U);   // 2, 3, 4, 5, 6
-  EXPECT_EQ(counts.lost, 1U);    // 8
+  EXPECT_EQ(counts.direct, 10U);  // 1, 4, 7, 9, 11-15 and the control message
+  EXPECT_EQ(counts.flows, 6U);    // 2, 3, 5, 6, 16, 17
+  EXPECT_EQ(counts.lost, 1U);     // 8
 }
 
 }  // namespace
