@@ -16,8 +16,7 @@ constexpr std::size_t kChunkEntries = 1024;
 std::optional<Version> DedupTable::find(RequestId request) const {
   const ClientWrites* writes = writes_of(request.client);
   // A client's new write is almost always newer than every remembered one.
-  if (writes == nullptr || writes->chunks.empty() ||
-      writes->chunks.back()->back().sequence < request.sequence) {
+  if (writes == nullptr || writes->chunks.empty() || writes->newest < request.sequence) {
     return std::nullopt;
   }
   const Place at = lower_bound(*writes, request.sequence);
@@ -30,6 +29,7 @@ std::optional<Version> DedupTable::find(RequestId request) const {
 void DedupTable::remember(RequestId request, Version version, std::uint64_t window) {
   ClientWrites& writes = writes_for(request.client);
   const Applied applied{.sequence = request.sequence, .version = version};
+  writes.newest = std::max(writes.newest, request.sequence);
   if (writes.chunks.empty() || writes.chunks.back()->back().sequence < request.sequence) {
     if (writes.chunks.empty() || writes.chunks.back()->size() >= kChunkEntries) {
       writes.chunks.push_back(std::make_shared<Chunk>());
