@@ -133,6 +133,7 @@ int run_command(const RunCommand& command) {
       {"wall_s", result.wall_s},
       {"simulated_per_wall", result.wall_s > 0 ? result.facts.simulated_s / result.wall_s : 0.0},
       {"operations", result.facts.operations.size()},
+      {"events", result.events},
       {"messages",
        {{"protocol", result.messages.protocol},
         {"client_request", result.messages.client_request},

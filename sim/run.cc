@@ -85,6 +85,7 @@ RunResult run_simulation(const Scenario& scenario, const RunOptions& options) {
   result.failure = world.failure();
   result.messages = world.messages();
   result.transfers = world.network().counts();
+  result.events = world.scheduler().events_handled();
   world.facts().simulated_s = sg4::Engine::get_clock();
   world.facts().final_state = read_final_state(world);
   world.facts().replica_states = read_replica_states(world);

@@ -26,6 +26,7 @@ struct RunResult {
   double wall_s = 0;  // wall-clock time of the simulation, for the report's run section
   MessageCounts messages;
   TransferCounts transfers;
+  std::uint64_t events = 0;  // handled by the scheduler (sim/transport/scheduler.h)
 };
 
 RunResult run_simulation(const Scenario& scenario, const RunOptions& options);

@@ -24,6 +24,7 @@ RunFigures run_counted(const sim::Scenario& scenario, std::uint64_t seed) {
   figures.messages = result.messages;
   figures.direct = result.transfers.direct;
   figures.flows = result.transfers.flows;
+  figures.events = result.events;
   figures.wall_s = result.wall_s;
   figures.simulated_s = result.facts.simulated_s;
   figures.operations = result.facts.operations.size();

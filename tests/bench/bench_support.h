@@ -29,6 +29,7 @@ struct RunFigures {
   MessageCounts messages;
   std::uint64_t direct = 0;  // of which delivered without SimGrid (sim/transport/network.h)
   std::uint64_t flows = 0;   // and as SimGrid flows
+  std::uint64_t events = 0;  // the scheduler's events: the simulation's unit of work
   std::string error;
 };
 

@@ -2,7 +2,8 @@
 # Scaling: the reference scenario (a DURATION-second copy, default 3 s) at 1x, 2x and 4x the
 # load, and with 2x and 4x the regions and replicas (same total load, spread over all
 # regions). Each variant runs REPEATS times through cutover_benchtool count, which counts
-# every message handed to SimGrid. Prints medians and wall time per message relative to 1x.
+# every message and scheduler event. Prints medians, and wall time per message and per event
+# relative to 1x.
 #   tests/bench/scaling.sh [DURATION_S] [REPEATS]
 source "$(dirname "$0")/common.sh"
 DURATION="${1:-3}"
@@ -23,18 +24,24 @@ for r in $(seq 1 "$REPEATS"); do
     echo "$name $r $line" | tee -a "$TMP/lines" >&2
   done
 done
-printf "%-10s %12s %14s %12s %12s %10s %10s\n" variant messages protocol_msgs wall_s wall_range us_per_msg vs_base
+printf "%-10s %12s %14s %12s %12s %12s %10s %10s %10s %10s\n" variant messages protocol_msgs events wall_s wall_range \
+  us_per_msg vs_base us_per_evt vs_base
 base_us=""
+base_evt=""
 for v in "${variants[@]}"; do
   name=${v%%:*}
   grep "^$name " "$TMP/lines" | sed "s/^$name [0-9]* //" > "$TMP/$name.lines"
   msgs=$(grep -o '"total":[0-9]*' "$TMP/$name.lines" | head -1 | cut -d: -f2)
   proto=$(grep -o '"protocol":[0-9]*' "$TMP/$name.lines" | head -1 | cut -d: -f2)
+  events=$(grep -o '"events":[0-9]*' "$TMP/$name.lines" | head -1 | cut -d: -f2)
   walls=$(grep -o '"wall_s":[0-9.eE+-]*' "$TMP/$name.lines" | cut -d: -f2)
   wall=$(echo "$walls" | median)
   range=$(echo "$walls" | minmax)
-  us=$(awk -v w="$wall" -v m="$msgs" 'BEGIN {printf "%.1f", 1e6*w/m}')
+  us=$(awk -v w="$wall" -v m="$msgs" 'BEGIN {printf "%.4f", 1e6*w/m}')
+  evt=$(awk -v w="$wall" -v e="$events" 'BEGIN {printf "%.4f", 1e6*w/e}')
   [ -n "$base_us" ] || base_us=$us
-  printf "%-10s %12s %14s %12.2f %12s %10s %10s\n" "$name" "$msgs" "$proto" "$wall" "$range" "$us" \
-    "$(awk -v a="$us" -v b="$base_us" 'BEGIN {printf "%.2fx", a/b}')"
+  [ -n "$base_evt" ] || base_evt=$evt
+  printf "%-10s %12s %14s %12s %12.2f %12s %10.3f %10s %10.3f %10s\n" "$name" "$msgs" "$proto" "$events" "$wall" \
+    "$range" "$us" "$(awk -v a="$us" -v b="$base_us" 'BEGIN {printf "%.2fx", a/b}')" \
+    "$evt" "$(awk -v a="$evt" -v b="$base_evt" 'BEGIN {printf "%.2fx", a/b}')"
 done
