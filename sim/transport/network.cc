@@ -14,7 +14,13 @@ Network::Network(Scheduler& scheduler, std::vector<sg4::Host*> hosts, double tol
     : scheduler_(scheduler),
       hosts_(std::move(hosts)),
       tolerance_s_(tolerance_s),
-      routes_(hosts_.size() * hosts_.size()) {}
+      routes_(hosts_.size() * hosts_.size()),
+      link_changes_(std::make_shared<std::uint64_t>(0)) {
+  // The signals are SimGrid's and outlive this network: they share the counter, not `this`.
+  auto changed = [changes = link_changes_](const sg4::Link&) { ++*changes; };
+  sg4::Link::on_state_change_cb(changed);
+  sg4::Link::on_bandwidth_change_cb(changed);
+}
 
 const Network::Route& Network::route(std::size_t from, std::size_t to) {
   std::unique_ptr<Route>& slot = routes_[from * hosts_.size() + to];
@@ -36,7 +42,14 @@ const Network::Route& Network::route(std::size_t from, std::size_t to) {
   return *slot;
 }
 
-bool Network::links_up(const Route& route) {
+bool Network::links_up(const Route& route) const {
+  if (route.checked_at_change == *link_changes_) return route.up;
+  route.checked_at_change = *link_changes_;
+  route.up = read_links(route);
+  return route.up;
+}
+
+bool Network::read_links(const Route& route) {
   for (std::size_t i = 0; i < route.links.size(); ++i) {
     if (!route.links[i]->is_on()) return false;
     route.loads[i]->bandwidth_bytes_per_s = route.links[i]->get_bandwidth();

@@ -62,6 +62,9 @@ class Network {
     simgrid::s4u::Host* to = nullptr;
     std::vector<simgrid::s4u::Link*> links;
     std::vector<LinkLoad*> loads;  // same order
+    // links_up() as of a count of link changes (asking SimGrid per packet was 2% of a run).
+    mutable std::uint64_t checked_at_change = ~std::uint64_t{0};
+    mutable bool up = false;
   };
   struct Flow {
     std::size_t to = 0;
@@ -73,7 +76,9 @@ class Network {
 
   const Route& route(std::size_t from, std::size_t to);
   // Refreshes the loads' bandwidth (bandwidth caps change it); false if a link is down.
-  static bool links_up(const Route& route);
+  // Asks SimGrid only after a link changed state or bandwidth.
+  bool links_up(const Route& route) const;
+  static bool read_links(const Route& route);
   // Counts the flow on its links (so no packet goes direct ahead of it), then starts it now,
   // or later if direct bytes are queued on its route.
   void start_or_wait(Flow flow);
@@ -93,6 +98,8 @@ class Network {
   std::vector<Flow> flows_;    // in flight; comms_[i] carries flows_[i]
   std::vector<simgrid::s4u::CommPtr> comms_;
   TransferCounts counts_;
+  // Link state and bandwidth changes so far, counted by SimGrid's link signals.
+  std::shared_ptr<std::uint64_t> link_changes_;
 };
 
 }  // namespace cutover::sim
