@@ -12,12 +12,10 @@
 
 #include "analysis/checkers/availability.h"
 #include "analysis/checkers/duplicates.h"
-#include "analysis/checkers/linearizability.h"
 #include "analysis/checkers/lost_writes.h"
+#include "analysis/checkers/per_key_checks.h"
 #include "analysis/checkers/reconciliation.h"
-#include "analysis/checkers/session_guarantees.h"
 #include "analysis/checkers/split_brain.h"
-#include "analysis/checkers/stale_reads.h"
 #include "analysis/cost_report.h"
 #include "analysis/histogram.h"
 #include "analysis/lag.h"
@@ -421,8 +419,7 @@ json stale_figures(const StaleReadFigures& figures) {
   return {{"count", figures.count}, {"max_staleness_ms", number(figures.max_staleness_ms)}};
 }
 
-json stale_reads_section(const RunFacts& facts) {
-  const StaleReads stale = find_stale_reads(facts);
+json stale_reads_section(const RunFacts& facts, const StaleReads& stale) {
   json by_region = json::object();
   for (std::size_t r = 0; r < facts.regions.size(); ++r) {
     by_region[facts.regions[r]] = stale_figures(stale.by_region[r]);
@@ -455,8 +452,7 @@ json operation_json(const RunFacts& facts, std::size_t index) {
           {"node", op.node ? json(replica_name(facts, *op.node)) : json(nullptr)}};
 }
 
-void add_linearizability(const RunFacts& facts, json& consistency) {
-  const Linearizability checked = check_linearizability(facts, LinearizabilityConfig{});
+void add_linearizability(const RunFacts& facts, const Linearizability& checked, json& consistency) {
   json counterexample = json::array();
   for (std::size_t index : checked.counterexample) {
     counterexample.push_back(operation_json(facts, index));
@@ -482,8 +478,7 @@ void add_linearizability(const RunFacts& facts, json& consistency) {
       {"counterexample", std::move(counterexample)}};
 }
 
-void add_sessions(const RunFacts& facts, json& consistency) {
-  const SessionGuarantees sessions = check_session_guarantees(facts);
+void add_sessions(const RunFacts& facts, const SessionGuarantees& sessions, json& consistency) {
   json examples = json::array();
   const auto add_examples = [&](const char* guarantee, const auto& list) {
     for (const SessionViolation& v : list) {
@@ -548,9 +543,10 @@ json reconciliation_section(const RunFacts& facts) {
 
 void add_consistency(const RunFacts& facts, json& report) {
   json consistency = json::object();
-  consistency["stale_reads"] = stale_reads_section(facts);
-  add_linearizability(facts, consistency);
-  add_sessions(facts, consistency);
+  const PerKeyFindings per_key = check_per_key(facts, LinearizabilityConfig{});
+  consistency["stale_reads"] = stale_reads_section(facts, per_key.stale_reads);
+  add_linearizability(facts, per_key.linearizability, consistency);
+  add_sessions(facts, per_key.sessions, consistency);
   consistency["split_brain"] = split_brain_section(facts);
   consistency["duplicate_applications"] = find_duplicate_applications(facts).count;
   consistency["reconciliation"] = reconciliation_section(facts);

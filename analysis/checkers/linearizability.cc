@@ -41,7 +41,8 @@ struct KeyHistory {
   std::vector<std::uint32_t> writers;
 };
 
-bool takes_part(const Operation& op) {
+template <typename Op>
+bool takes_part(const Op& op) {
   if (op.outcome == OpOutcome::kOk) return true;
   return op.outcome == OpOutcome::kTimedOut && op.kind == OpKind::kWrite;
 }
@@ -88,29 +89,27 @@ void add_stand_ins(const std::map<Version, std::int64_t>& first_read_return_us,
   }
 }
 
-// The search input for one key from a subset of its operations (indices into `all`, each one
+// The search input for one key from a subset of its operations (in history order, each one
 // taking part). Applies the header's rules for timed-out writes.
-KeyHistory prepare(const OperationLog& all, const std::vector<std::size_t>& subset) {
+KeyHistory prepare(const std::vector<KeyedOperation>& subset) {
   std::map<Version, std::int64_t> first_read_return_us;  // version read -> earliest read return
   std::vector<Version> written;                          // known versions
   UnknownWrites unknown;
-  for (std::size_t i : subset) {
-    const Operation& op = all[i];
+  for (const KeyedOperation& op : subset) {
     if (op.kind == OpKind::kRead && op.version != Version{}) {
       const auto [it, inserted] = first_read_return_us.emplace(op.version, micros(op.completed_at));
       if (!inserted) it->second = std::min(it->second, micros(op.completed_at));
     } else if (op.kind == OpKind::kWrite && op.version != Version{}) {
       written.push_back(op.version);
     } else if (op.kind == OpKind::kWrite && op.outcome == OpOutcome::kTimedOut) {
-      unknown.emplace_back(micros(op.invoked_at), i);
+      unknown.emplace_back(micros(op.invoked_at), op.index);
     }
   }
   std::sort(written.begin(), written.end());
   std::sort(unknown.begin(), unknown.end());
   KeyHistory history;
-  for (std::size_t i : subset) {
-    const Operation& op = all[i];
-    SearchOp search_op{.operation = i,
+  for (const KeyedOperation& op : subset) {
+    SearchOp search_op{.operation = op.index,
                        .write = op.kind == OpKind::kWrite,
                        .version = op.version,
                        .call_us = micros(op.invoked_at),
@@ -420,15 +419,15 @@ SearchResult search(const KeyHistory& history, std::uint64_t steps_max,
 // remaining read returns. Both removals keep a linearizable history linearizable, so what is
 // left still proves a violation on its own. A write of unknown version goes only when no
 // remaining read returns an orphan.
-std::vector<std::size_t> without_chunk(const OperationLog& all, const std::vector<std::size_t>& ops,
-                                       std::size_t start, std::size_t length) {
+std::vector<KeyedOperation> without_chunk(const std::vector<KeyedOperation>& ops, std::size_t start,
+                                          std::size_t length) {
   const auto in_chunk = [&](std::size_t position) {
     return position >= start && position - start < length;
   };
   std::set<Version> still_read;
   std::set<Version> written;
   for (std::size_t p = 0; p < ops.size(); ++p) {
-    const Operation& op = all[ops[p]];
+    const KeyedOperation& op = ops[p];
     if (op.kind == OpKind::kWrite) written.insert(op.version);
     if (op.kind == OpKind::kRead && op.version != Version{} && !in_chunk(p)) {
       still_read.insert(op.version);
@@ -436,9 +435,9 @@ std::vector<std::size_t> without_chunk(const OperationLog& all, const std::vecto
   }
   const bool orphan_read = std::any_of(still_read.begin(), still_read.end(),
                                        [&](Version v) { return !written.contains(v); });
-  std::vector<std::size_t> kept;
+  std::vector<KeyedOperation> kept;
   for (std::size_t p = 0; p < ops.size(); ++p) {
-    const Operation& op = all[ops[p]];
+    const KeyedOperation& op = ops[p];
     const bool needed = op.kind == OpKind::kWrite &&
                         (op.version == Version{} ? orphan_read : still_read.contains(op.version));
     if (!in_chunk(p) || needed) kept.push_back(ops[p]);
@@ -446,14 +445,14 @@ std::vector<std::size_t> without_chunk(const OperationLog& all, const std::vecto
   return kept;
 }
 
-// Shrinks a non-linearizable key history (ascending operation indices) to a smaller one that is
+// Shrinks a non-linearizable key history (in history order) to a smaller one that is
 // still not linearizable: chunks of halving size are removed while the violation remains.
-std::vector<std::size_t> shrink(const OperationLog& all, std::vector<std::size_t> ops,
-                                const LinearizabilityConfig& config) {
+std::vector<KeyedOperation> shrink(std::vector<KeyedOperation> ops,
+                                   const LinearizabilityConfig& config) {
   std::uint64_t budget = config.shrink_steps_max;
-  const auto still_fails = [&](const std::vector<std::size_t>& candidate) {
+  const auto still_fails = [&](const std::vector<KeyedOperation>& candidate) {
     const SearchResult result = search(
-        prepare(all, candidate), std::min(config.steps_per_key_max, budget), config.memo_bytes_max);
+        prepare(candidate), std::min(config.steps_per_key_max, budget), config.memo_bytes_max);
     budget -= std::min(budget, result.steps);
     return result.verdict == Verdict::kNotLinearizable;
   };
@@ -461,7 +460,7 @@ std::vector<std::size_t> shrink(const OperationLog& all, std::vector<std::size_t
   while (budget > 0) {
     bool removed = false;
     for (std::size_t start = 0; start < ops.size() && budget > 0;) {
-      std::vector<std::size_t> candidate = without_chunk(all, ops, start, chunk);
+      std::vector<KeyedOperation> candidate = without_chunk(ops, start, chunk);
       if (candidate.size() < ops.size() && still_fails(candidate)) {
         ops = std::move(candidate);
         removed = true;
@@ -477,35 +476,47 @@ std::vector<std::size_t> shrink(const OperationLog& all, std::vector<std::size_t
 
 }  // namespace
 
-Linearizability check_linearizability(const RunFacts& facts, const LinearizabilityConfig& config) {
-  const OperationsByKey by_key = group_by_key(facts.operations, takes_part);
-  Linearizability result;
-  std::uint64_t total_left = config.steps_total_max;
-  for (std::size_t k = 0; k < by_key.key_count(); ++k) {
-    const Key key = by_key.keys[k];
-    const std::span<const std::uint32_t> indices = by_key.of(k);
-    const std::vector<std::size_t> ops(indices.begin(), indices.end());
-    const KeyHistory history = prepare(facts.operations, ops);
-    if (history.ops.empty()) continue;
-    ++result.checked_keys;
-    const SearchResult searched =
-        search(history, std::min(config.steps_per_key_max, total_left), config.memo_bytes_max);
-    result.steps += searched.steps;
-    total_left -= std::min(total_left, searched.steps);
-    if (searched.verdict == Verdict::kUnknown) ++result.unknown_keys;
-    if (searched.verdict != Verdict::kNotLinearizable) continue;
-    ++result.violating_keys;
-    if (!result.counterexample_key) {
-      result.counterexample_key = key;
-      result.counterexample = shrink(facts.operations, ops, config);
+LinearizabilityCheck::LinearizabilityCheck(const LinearizabilityConfig& config)
+    : config_(config), total_left_(config.steps_total_max) {}
+
+void LinearizabilityCheck::check_key(Key key, std::span<const KeyedOperation> ops) {
+  taking_part_.clear();
+  for (const KeyedOperation& op : ops) {
+    if (takes_part(op)) taking_part_.push_back(op);
+  }
+  const KeyHistory history = prepare(taking_part_);
+  if (history.ops.empty()) return;
+  ++result_.checked_keys;
+  const SearchResult searched =
+      search(history, std::min(config_.steps_per_key_max, total_left_), config_.memo_bytes_max);
+  result_.steps += searched.steps;
+  total_left_ -= std::min(total_left_, searched.steps);
+  if (searched.verdict == Verdict::kUnknown) ++result_.unknown_keys;
+  if (searched.verdict != Verdict::kNotLinearizable) return;
+  ++result_.violating_keys;
+  if (!result_.counterexample_key) {
+    result_.counterexample_key = key;
+    for (const KeyedOperation& op : shrink(taking_part_, config_)) {
+      result_.counterexample.push_back(op.index);
     }
   }
+}
+
+Linearizability LinearizabilityCheck::finish() const {
+  Linearizability result = result_;
   CUTOVER_CHECK(result.violating_keys + result.unknown_keys <= result.checked_keys,
                 "linearizability key counts disagree");
   result.verdict = result.violating_keys > 0 ? Verdict::kNotLinearizable
                    : result.unknown_keys > 0 ? Verdict::kUnknown
                                              : Verdict::kLinearizable;
   return result;
+}
+
+Linearizability check_linearizability(const RunFacts& facts, const LinearizabilityConfig& config) {
+  LinearizabilityCheck check(config);
+  for_each_key(facts.operations, group_by_key(facts.operations, takes_part<Operation>),
+               [&](Key key, std::span<const KeyedOperation> ops) { check.check_key(key, ops); });
+  return check.finish();
 }
 
 }  // namespace cutover::analysis
