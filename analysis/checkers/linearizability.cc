@@ -514,7 +514,7 @@ Linearizability LinearizabilityCheck::finish() const {
 
 Linearizability check_linearizability(const RunFacts& facts, const LinearizabilityConfig& config) {
   LinearizabilityCheck check(config);
-  for_each_key(facts.operations, group_by_key(facts.operations, takes_part<Operation>),
+  for_each_key(facts.operations, takes_part<Operation>,
                [&](Key key, std::span<const KeyedOperation> ops) { check.check_key(key, ops); });
   return check.finish();
 }

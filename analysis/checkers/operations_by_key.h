@@ -1,11 +1,16 @@
-// Operation indices grouped by key, for the checkers that work one key at a time
-// (linearizability, stale reads, session guarantees): keys ascending, each key's operations in
-// history order, all in one flat array of 4-byte indices. A std::map of per-key vectors of
-// 8-byte indices paid twice that plus a doubling vector per key, which at the end of an hour-long
-// run (18 million operations) was a few hundred MB on top of the history itself.
+// The history one key at a time, for the checkers that work per key (linearizability, stale
+// reads, session guarantees): for_each_key hands a checker each key's operations, keys
+// ascending, each key's operations in history order, decoded from the packed history as
+// KeyedOperation (the fields those checkers read).
 //
-// for_each_key then hands a checker each key's operations decoded once, as KeyedOperation: the
-// fields those checkers read, without going back to the packed history (a random access each).
+// How, at the scale of an hour-long run (18 million operations, 250 MB packed): gathering a
+// key's operations by their indices reads the packed history in random order, a cache miss
+// each, which was most of the report's time; decoding the whole history at once would take
+// 1 GB. Instead the keys are split into batches of consecutive keys holding at most
+// kBatchOperations operations, and each batch is gathered by one pass over the history in
+// storage order. A pass only compares a one-byte batch number per operation and decodes the
+// batch's own operations, so the whole history is decoded about once. Memory: that byte per
+// operation, one batch of KeyedOperation (56 MB), and a count per key.
 #pragma once
 
 #include <algorithm>
@@ -19,17 +24,6 @@
 #include "models/core/check.h"
 
 namespace cutover::analysis {
-
-struct OperationsByKey {
-  std::vector<Key> keys;               // ascending
-  std::vector<std::uint32_t> starts;   // keys.size() + 1 offsets into indices
-  std::vector<std::uint32_t> indices;  // per key, ascending
-
-  std::size_t key_count() const { return keys.size(); }
-  std::span<const std::uint32_t> of(std::size_t k) const {
-    return std::span<const std::uint32_t>(indices).subspan(starts[k], starts[k + 1] - starts[k]);
-  }
-};
 
 // One operation as the per-key checkers read it.
 struct KeyedOperation {
@@ -46,27 +40,30 @@ struct KeyedOperation {
 
 namespace by_key_detail {
 
-// Keys are counted in a plain array indexed by key when they are small integers, as the
-// simulator's key spaces are (0 .. key_space - 1): no hashing per operation. Larger keys (a
-// hand-built history may use any) go through a hash map.
-constexpr std::uint64_t kDenseKeysMin = std::uint64_t{1} << 16;
-constexpr std::uint64_t kDenseKeysPerOperation = 4;
+// A batch's operations, at most (unless one key alone has more).
+constexpr std::size_t kBatchOperations = std::size_t{1} << 20;
+// Batch numbers are one byte; the last value marks an operation that takes no part.
+constexpr std::size_t kBatchesMax = 255;
+constexpr std::uint8_t kNoBatch = 255;
 
-// Both arms count operations per key, then turn each count into its key's rank.
-class KeySlots {
+// Each key's rank among the keys taking part. Counted in a plain array indexed by key when the
+// keys are small integers, as the simulator's key spaces are (0 .. key_space - 1): no hashing
+// per operation. Larger keys (a hand-built history may use any) go through a hash map.
+class KeyRanks {
  public:
-  KeySlots(std::uint64_t key_max, std::size_t operations)
-      : dense_(key_max < std::max(kDenseKeysMin, kDenseKeysPerOperation * operations)) {
+  KeyRanks(Key key_max, std::size_t operations)
+      : dense_(key_max < std::max<std::uint64_t>(std::uint64_t{1} << 16, operations)) {
     if (dense_) counts_.assign(key_max + 1, 0);
   }
   void count(Key key) { ++(dense_ ? counts_[key] : sparse_[key]); }
-  // The keys counted, ascending, with their counts; afterwards slot(key) is the key's rank.
-  void rank(std::vector<Key>& keys, std::vector<std::uint32_t>& starts) {
+  // The keys counted, ascending, and the number of operations of each; afterwards rank(key) is
+  // the key's position among them.
+  void rank(std::vector<Key>& keys, std::vector<std::uint32_t>& counts) {
     if (dense_) {
       for (Key key = 0; key < counts_.size(); ++key) {
         if (counts_[key] == 0) continue;
         keys.push_back(key);
-        starts.push_back(starts.back() + counts_[key]);
+        counts.push_back(counts_[key]);
         counts_[key] = static_cast<std::uint32_t>(keys.size() - 1);
       }
       return;
@@ -76,11 +73,11 @@ class KeySlots {
     std::sort(keys.begin(), keys.end());
     for (std::size_t k = 0; k < keys.size(); ++k) {
       std::uint32_t& slot = sparse_[keys[k]];
-      starts.push_back(starts.back() + slot);
+      counts.push_back(slot);
       slot = static_cast<std::uint32_t>(k);
     }
   }
-  std::uint32_t slot(Key key) const { return dense_ ? counts_[key] : sparse_.at(key); }
+  std::uint32_t rank(Key key) const { return dense_ ? counts_[key] : sparse_.at(key); }
 
  private:
   bool dense_;
@@ -88,54 +85,95 @@ class KeySlots {
   std::unordered_map<Key, std::uint32_t> sparse_;
 };
 
-}  // namespace by_key_detail
+// Batches of consecutive key ranks: batch b holds ranks [firsts[b], firsts[b + 1]).
+struct Batches {
+  std::vector<std::uint32_t> firsts;
+  std::vector<std::uint8_t> of_rank;
+};
 
-// The operations for which `takes_part(const Operation&)` holds. THROWS
-// models::InvariantViolation past 2^32 operations (an index no longer fits; no run comes near).
-// A template so that the packed history decodes only the fields the predicate reads.
-template <typename TakesPart>
-OperationsByKey group_by_key(const OperationLog& operations, TakesPart takes_part) {
-  CUTOVER_CHECK(operations.size() <= std::numeric_limits<std::uint32_t>::max(),
-                "too many operations to index by key");
-  Key key_max = 0;
-  for (const Operation& op : operations) key_max = std::max(key_max, op.key);
-  // A counting sort: count per key, then place each index at its key's next free slot.
-  by_key_detail::KeySlots slots(key_max, operations.size());
-  for (const Operation& op : operations) {
-    if (takes_part(op)) slots.count(op.key);
+inline Batches batch_keys(const std::vector<std::uint32_t>& counts, std::size_t operations,
+                          std::size_t batch_operations) {
+  // Two neighbouring batches hold more than the limit together, so this many batches at most
+  // fit in a byte.
+  const std::size_t limit = std::max(batch_operations, 2 * operations / (kBatchesMax - 1) + 1);
+  Batches batches;
+  batches.firsts.push_back(0);
+  std::size_t in_batch = 0;
+  for (std::uint32_t r = 0; r < counts.size(); ++r) {
+    if (in_batch > 0 && in_batch + counts[r] > limit) {
+      batches.firsts.push_back(r);
+      in_batch = 0;
+    }
+    in_batch += counts[r];
+    batches.of_rank.push_back(static_cast<std::uint8_t>(batches.firsts.size() - 1));
   }
-  OperationsByKey grouped;
-  grouped.starts.push_back(0);
-  slots.rank(grouped.keys, grouped.starts);
-  grouped.indices.resize(grouped.starts.back());
-  std::vector<std::uint32_t> next(grouped.starts.begin(), grouped.starts.end() - 1);
-  for (std::size_t i = 0; i < operations.size(); ++i) {
-    const Operation op = operations[i];
-    if (takes_part(op)) grouped.indices[next[slots.slot(op.key)]++] = static_cast<std::uint32_t>(i);
-  }
-  return grouped;
+  batches.firsts.push_back(static_cast<std::uint32_t>(counts.size()));
+  CUTOVER_CHECK(batches.firsts.size() - 1 <= kBatchesMax, "too many key batches");
+  return batches;
 }
 
-// Calls visit(key, std::span<const KeyedOperation>) for every key of `by_key`, ascending, with
-// its operations in history order. The span is valid during the call only.
-template <typename Visit>
-void for_each_key(const OperationLog& operations, const OperationsByKey& by_key, Visit&& visit) {
-  std::vector<KeyedOperation> decoded;
-  for (std::size_t k = 0; k < by_key.key_count(); ++k) {
-    decoded.clear();
-    for (const std::uint32_t i : by_key.of(k)) {
+inline KeyedOperation keyed(const Operation& op, std::uint32_t index) {
+  return {.index = index,
+          .client_region = op.client_region,
+          .client = op.client,
+          .kind = op.kind,
+          .outcome = op.outcome,
+          .session = op.session,
+          .version = op.version,
+          .invoked_at = op.invoked_at,
+          .completed_at = op.completed_at};
+}
+
+}  // namespace by_key_detail
+
+// Calls visit(key, std::span<const KeyedOperation>) for every key that has an operation for
+// which takes_part(const Operation&) holds, keys ascending, with those operations in history
+// order. The span is valid during the call only. `batch_operations`: see the header comment
+// (tests make batches small). THROWS models::InvariantViolation past 2^32 operations (an index
+// no longer fits; no run comes near).
+template <typename TakesPart, typename Visit>
+void for_each_key(const OperationLog& operations, TakesPart takes_part, Visit&& visit,
+                  std::size_t batch_operations = by_key_detail::kBatchOperations) {
+  using namespace by_key_detail;
+  CUTOVER_CHECK(operations.size() <= std::numeric_limits<std::uint32_t>::max(),
+                "too many operations to index by key");
+  // Passes that read a few fields each: the packed history decodes only those.
+  Key key_max = 0;
+  for (const Operation& op : operations) key_max = std::max(key_max, op.key);
+  KeyRanks ranks(key_max, operations.size());
+  for (const Operation& op : operations) {
+    if (takes_part(op)) ranks.count(op.key);
+  }
+  std::vector<Key> keys;
+  std::vector<std::uint32_t> counts;
+  ranks.rank(keys, counts);
+  const Batches batches = batch_keys(counts, operations.size(), batch_operations);
+  std::vector<std::uint8_t> batch_of(operations.size(), kNoBatch);
+  for (std::size_t i = 0; i < operations.size(); ++i) {
+    const Operation op = operations[i];
+    if (takes_part(op)) batch_of[i] = batches.of_rank[ranks.rank(op.key)];
+  }
+
+  std::vector<KeyedOperation> gathered;
+  std::vector<std::uint32_t> next;  // per rank of the batch: where its next operation goes
+  for (std::size_t b = 0; b + 1 < batches.firsts.size(); ++b) {
+    const std::uint32_t first = batches.firsts[b];
+    const std::uint32_t end = batches.firsts[b + 1];
+    next.assign(1, 0);
+    for (std::uint32_t r = first; r < end; ++r) next.push_back(next.back() + counts[r]);
+    gathered.resize(next.back());
+    for (std::size_t i = 0; i < operations.size(); ++i) {
+      if (batch_of[i] != b) continue;
       const Operation op = operations[i];
-      decoded.push_back({.index = i,
-                         .client_region = op.client_region,
-                         .client = op.client,
-                         .kind = op.kind,
-                         .outcome = op.outcome,
-                         .session = op.session,
-                         .version = op.version,
-                         .invoked_at = op.invoked_at,
-                         .completed_at = op.completed_at});
+      gathered[next[ranks.rank(op.key) - first]++] = keyed(op, static_cast<std::uint32_t>(i));
     }
-    visit(by_key.keys[k], std::span<const KeyedOperation>(decoded));
+    // next[r - first] is now where rank r ends.
+    std::size_t begin = 0;
+    for (std::uint32_t r = first; r < end; ++r) {
+      const std::size_t stop = next[r - first];
+      visit(keys[r], std::span<const KeyedOperation>(gathered).subspan(begin, stop - begin));
+      begin = stop;
+    }
   }
 }
 

@@ -16,12 +16,11 @@ PerKeyFindings check_per_key(const RunFacts& facts, const LinearizabilityConfig&
   LinearizabilityCheck linearizability(config);
   StaleReadCheck stale_reads;
   SessionGuaranteeCheck sessions;
-  for_each_key(facts.operations, group_by_key(facts.operations, takes_part),
-               [&](Key key, std::span<const KeyedOperation> ops) {
-                 linearizability.check_key(key, ops);
-                 stale_reads.check_key(ops);
-                 sessions.check_key(ops);
-               });
+  for_each_key(facts.operations, takes_part, [&](Key key, std::span<const KeyedOperation> ops) {
+    linearizability.check_key(key, ops);
+    stale_reads.check_key(ops);
+    sessions.check_key(ops);
+  });
   return {.linearizability = linearizability.finish(),
           .stale_reads = stale_reads.finish(facts),
           .sessions = sessions.finish(facts)};
