@@ -3,18 +3,21 @@
 #include <algorithm>
 #include <map>
 #include <optional>
-#include <set>
 #include <utility>
+#include <vector>
 
 namespace cutover::analysis {
 
 LostWrites find_lost_writes(const RunFacts& facts) {
-  std::set<std::pair<Version, Key>> surviving;
+  // Sorted, for a binary search per acknowledged write (faster than a std::set's nodes).
+  std::vector<std::pair<Version, Key>> surviving;
   if (facts.final_state.survivor.has_value()) {
+    surviving.reserve(facts.final_state.surviving_log.size());
     for (const auto& entry : facts.final_state.surviving_log) {
-      surviving.emplace(entry.version, entry.key);
+      surviving.emplace_back(entry.version, entry.key);
     }
   }
+  std::sort(surviving.begin(), surviving.end());
 
   const FinalState& final_state = facts.final_state;
   // A write in the compacted prefix survives if its key's state holds it or a later write:
@@ -32,7 +35,8 @@ LostWrites find_lost_writes(const RunFacts& facts) {
   for (std::size_t i = 0; i < facts.operations.size(); ++i) {
     const Operation& op = facts.operations[i];
     if (op.kind != OpKind::kWrite || op.outcome != OpOutcome::kOk) continue;
-    if (!surviving.contains({op.version, op.key}) && !kept_by_snapshot(op)) {
+    if (!std::binary_search(surviving.begin(), surviving.end(), std::pair(op.version, op.key)) &&
+        !kept_by_snapshot(op)) {
       result.lost_operations.push_back(i);
     }
   }

@@ -75,15 +75,14 @@ void SessionGuaranteeCheck::check_key(std::span<const KeyedOperation> ops) {
   members_.clear();
   for (std::uint32_t p = 0; p < ops.size(); ++p) {
     const KeyedOperation& op = ops[p];
-    if (op.outcome == OpOutcome::kOk) members_.push_back({op.client.value, op.session, p});
+    if (op.outcome == OpOutcome::kOk) members_.push_back(StreamMember(op.client, op.session, p));
   }
   std::sort(members_.begin(), members_.end());  // by stream, then history order
   for (std::size_t first = 0; first < members_.size();) {
     std::size_t last = first;
     stream_.clear();
-    while (last < members_.size() && std::get<0>(members_[last]) == std::get<0>(members_[first]) &&
-           std::get<1>(members_[last]) == std::get<1>(members_[first])) {
-      stream_.push_back(std::get<2>(members_[last++]));
+    while (last < members_.size() && members_[last].same_stream(members_[first])) {
+      stream_.push_back(members_[last++].position());
     }
     // One operation alone constrains nothing.
     if (stream_.size() > 1) check_stream(ops, stream_, read_your_writes_, monotonic_reads_);

@@ -18,7 +18,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
-#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -55,9 +54,28 @@ class SessionGuaranteeCheck {
   SessionGuarantees finish(const RunFacts& facts);
 
  private:
-  // (client, session, position in the key's operations): with the key, a session is the unit
-  // both guarantees are checked over.
-  std::vector<std::tuple<std::uint32_t, std::uint64_t, std::uint32_t>> members_;
+  // An operation of a session (client, session): with the key, the unit both guarantees are
+  // checked over. The client, session and position in the key's operations are packed into
+  // 128 bits in that order, so that sorting members (most of this checker's time) compares two
+  // integers.
+  class StreamMember {
+   public:
+    StreamMember(models::ClientId client, std::uint64_t session, std::uint32_t position)
+        : high_(std::uint64_t{client.value} << 32 | session >> 32),
+          low_(session << 32 | position) {}
+    bool same_stream(const StreamMember& other) const {
+      return high_ == other.high_ && low_ >> 32 == other.low_ >> 32;
+    }
+    std::uint32_t position() const { return static_cast<std::uint32_t>(low_); }
+    bool operator<(const StreamMember& other) const {
+      return high_ < other.high_ || (high_ == other.high_ && low_ < other.low_);
+    }
+
+   private:
+    std::uint64_t high_;
+    std::uint64_t low_;
+  };
+  std::vector<StreamMember> members_;
   std::vector<std::uint32_t> stream_;  // one session's positions
   // (read, earlier) operation indices.
   std::vector<std::pair<std::size_t, std::size_t>> read_your_writes_;
