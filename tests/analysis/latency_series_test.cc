@@ -104,42 +104,48 @@ TEST(LatencyCdf, ManyOperationsAreThinnedToQuantileLevelsKeepingTheTail) {
   EXPECT_NEAR(cdf[cdf.size() - 30].latency_ms, 2971, 1e-9);
 }
 
-// Differential: the series sort and select latencies their own way (by microsecond counts,
-// by selection); over random latencies from 1 us to ~1.2 hours (every digit of the sort in
-// use, ties included) they must match a plain sort of the ms values.
+// Differential: the series count, sort and select latencies their own way (as microsecond
+// counts, by counting when they span little, by selection); over random latencies they must
+// match a plain sort of the ms values. Two spans: up to ~0.5 s (counted per microsecond,
+// stored in 4 bytes) and up to ~9.5 hours (sorted, stored in 8 bytes), ties included.
 TEST(LatencySeries, MatchAPlainSortOfRandomLatencies) {
-  models::Rng rng(8);
-  FactsBuilder b;
-  b.simulated_s(100);
-  std::vector<double> latencies_ms;
-  std::vector<std::vector<double>> by_bucket(10);
-  for (int i = 0; i < 5000; ++i) {
-    const double completed_ms = static_cast<double>(rng.uniform_below(100'000));
-    const std::uint64_t magnitude = std::uint64_t{1} << rng.uniform_below(33);
-    const double latency_ms = static_cast<double>(rng.uniform_below(magnitude)) / 1000.0;
-    b.write(completed_ms - latency_ms, completed_ms, OpOutcome::kOk, 1, testing::version(1, i));
-    latencies_ms.push_back(
-        models::to_ms(testing::at_ms(completed_ms) - testing::at_ms(completed_ms - latency_ms)));
-    by_bucket[static_cast<std::size_t>(completed_ms / 10'000)].push_back(latencies_ms.back());
-  }
-  std::sort(latencies_ms.begin(), latencies_ms.end());
-  const std::vector<CdfPoint> cdf = latency_cdf(b.facts(), OpKind::kWrite);
-  ASSERT_FALSE(cdf.empty());
-  for (const CdfPoint& point : cdf) {
-    const auto at_most =
-        std::upper_bound(latencies_ms.begin(), latencies_ms.end(), point.latency_ms) -
-        latencies_ms.begin();
-    ASSERT_TRUE(std::binary_search(latencies_ms.begin(), latencies_ms.end(), point.latency_ms));
-    ASSERT_EQ(point.fraction, static_cast<double>(at_most) / 5000.0);
-  }
-  EXPECT_EQ(cdf.back().latency_ms, latencies_ms.back());
+  for (const std::uint64_t magnitude_bits : {19u, 35u}) {
+    SCOPED_TRACE(::testing::Message() << "latencies below 2^" << magnitude_bits << " us");
+    models::Rng rng(8);
+    FactsBuilder b;
+    b.simulated_s(100);
+    std::vector<double> latencies_ms;
+    std::vector<std::vector<double>> by_bucket(10);
+    for (int i = 0; i < 5000; ++i) {
+      const double completed_ms = static_cast<double>(rng.uniform_below(100'000));
+      const std::uint64_t magnitude = std::uint64_t{1} << rng.uniform_below(magnitude_bits + 1);
+      const double latency_ms = static_cast<double>(rng.uniform_below(magnitude)) / 1000.0;
+      b.write(completed_ms - latency_ms, completed_ms, OpOutcome::kOk, 1, testing::version(1, i));
+      latencies_ms.push_back(
+          models::to_ms(testing::at_ms(completed_ms) - testing::at_ms(completed_ms - latency_ms)));
+      by_bucket[static_cast<std::size_t>(completed_ms / 10'000)].push_back(latencies_ms.back());
+    }
+    std::sort(latencies_ms.begin(), latencies_ms.end());
+    const std::vector<CdfPoint> cdf = latency_cdf(b.facts(), OpKind::kWrite);
+    ASSERT_GT(cdf.size(), 500u);
+    for (const CdfPoint& point : cdf) {
+      const auto at_most =
+          std::upper_bound(latencies_ms.begin(), latencies_ms.end(), point.latency_ms) -
+          latencies_ms.begin();
+      ASSERT_TRUE(std::binary_search(latencies_ms.begin(), latencies_ms.end(), point.latency_ms));
+      ASSERT_EQ(point.fraction, static_cast<double>(at_most) / 5000.0);
+    }
+    EXPECT_EQ(cdf.front().latency_ms, latencies_ms[4]);  // level 0.001 of 5000: rank 5
+    EXPECT_EQ(cdf.back().latency_ms, latencies_ms.back());
 
-  const LatencyTimeline timeline = latency_over_time(b.facts(), 10.0);
-  ASSERT_EQ(timeline.by_kind[0].size(), by_bucket.size());
-  for (std::size_t i = 0; i < by_bucket.size(); ++i) {
-    std::sort(by_bucket[i].begin(), by_bucket[i].end());
-    EXPECT_EQ(timeline.by_kind[0][i].p50_ms, exact_percentile(by_bucket[i], 0.50)) << i;
-    EXPECT_EQ(timeline.by_kind[0][i].p99_ms, exact_percentile(by_bucket[i], 0.99)) << i;
+    const LatencyTimeline timeline = latency_over_time(b.facts(), 10.0);
+    ASSERT_EQ(timeline.by_kind[0].size(), by_bucket.size());
+    for (std::size_t i = 0; i < by_bucket.size(); ++i) {
+      std::sort(by_bucket[i].begin(), by_bucket[i].end());
+      EXPECT_EQ(timeline.by_kind[0][i].ok, by_bucket[i].size()) << i;
+      EXPECT_EQ(timeline.by_kind[0][i].p50_ms, exact_percentile(by_bucket[i], 0.50)) << i;
+      EXPECT_EQ(timeline.by_kind[0][i].p99_ms, exact_percentile(by_bucket[i], 0.99)) << i;
+    }
   }
 }
 
