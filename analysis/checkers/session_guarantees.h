@@ -54,28 +54,13 @@ class SessionGuaranteeCheck {
   SessionGuarantees finish(const RunFacts& facts);
 
  private:
-  // An operation of a session (client, session): with the key, the unit both guarantees are
-  // checked over. The client, session and position in the key's operations are packed into
-  // 128 bits in that order, so that sorting members (most of this checker's time) compares two
-  // integers.
-  class StreamMember {
-   public:
-    StreamMember(models::ClientId client, std::uint64_t session, std::uint32_t position)
-        : high_(std::uint64_t{client.value} << 32 | session >> 32),
-          low_(session << 32 | position) {}
-    bool same_stream(const StreamMember& other) const {
-      return high_ == other.high_ && low_ >> 32 == other.low_ >> 32;
-    }
-    std::uint32_t position() const { return static_cast<std::uint32_t>(low_); }
-    bool operator<(const StreamMember& other) const {
-      return high_ < other.high_ || (high_ == other.high_ && low_ < other.low_);
-    }
-
-   private:
-    std::uint64_t high_;
-    std::uint64_t low_;
-  };
-  std::vector<StreamMember> members_;
+  // Scratch for check_key. A session (client, session) is, with the key, the unit both
+  // guarantees are checked over: per hash-table slot its first and last operation (positions in
+  // the key's operations), and per operation the next one of its session.
+  static constexpr std::uint32_t kNone = ~std::uint32_t{0};
+  std::vector<std::uint32_t> first_;
+  std::vector<std::uint32_t> last_;
+  std::vector<std::uint32_t> next_;
   std::vector<std::uint32_t> stream_;  // one session's positions
   // (read, earlier) operation indices.
   std::vector<std::pair<std::size_t, std::size_t>> read_your_writes_;
