@@ -50,25 +50,42 @@ bool takes_part(const Op& op) {
   return op.outcome == OpOutcome::kTimedOut && op.kind == OpKind::kWrite;
 }
 
-// The versions of the kept operations as dense indices, and what the search needs per value.
+// Version's order (epoch, then index) on the two integers: std::sort calls it millions of
+// times, and the defaulted three-way comparison through the two StrongIds is slower.
+bool older(Version a, Version b) {
+  return a.epoch.value < b.epoch.value ||
+         (a.epoch.value == b.epoch.value && a.index.value < b.index.value);
+}
+
+// The versions of the kept operations as dense indices, and what the search needs per value:
+// the operations sorted by version (Version{} for the initial state first), each distinct
+// version taking the next index.
 void index_values(KeyHistory& history) {
-  history.values = {Version{}};
-  for (const SearchOp& op : history.ops) history.values.push_back(op.version);
-  std::sort(history.values.begin(), history.values.end());
-  history.values.erase(std::unique(history.values.begin(), history.values.end()),
-                       history.values.end());
-  const auto index_of = [&](Version v) {
-    return static_cast<std::uint32_t>(
-        std::lower_bound(history.values.begin(), history.values.end(), v) - history.values.begin());
-  };
+  constexpr std::uint32_t kInitial = std::numeric_limits<std::uint32_t>::max();
+  std::vector<std::pair<Version, std::uint32_t>> by_version;  // (version, op or kInitial)
+  by_version.reserve(history.ops.size() + 1);
+  by_version.emplace_back(Version{}, kInitial);
+  for (std::uint32_t i = 0; i < history.ops.size(); ++i) {
+    by_version.emplace_back(history.ops[i].version, i);
+  }
+  std::sort(by_version.begin(), by_version.end(),
+            [](const auto& a, const auto& b) { return older(a.first, b.first); });
+  history.values.clear();
+  for (const auto& [version, op] : by_version) {
+    if (history.values.empty() || history.values.back() != version) {
+      history.values.push_back(version);
+    }
+    const auto value = static_cast<std::uint32_t>(history.values.size() - 1);
+    if (op == kInitial) {
+      history.initial = value;
+    } else {
+      history.ops[op].value = value;
+    }
+  }
   history.reads.assign(history.values.size(), 0);
   history.writers.assign(history.values.size(), 0);
-  history.initial = index_of(Version{});
   ++history.writers[history.initial];
-  for (SearchOp& op : history.ops) {
-    op.value = index_of(op.version);
-    ++(op.write ? history.writers : history.reads)[op.value];
-  }
+  for (const SearchOp& op : history.ops) ++(op.write ? history.writers : history.reads)[op.value];
 }
 
 // Timed-out writes of unknown version, ascending by (invoked_at, index).
@@ -80,9 +97,10 @@ using FirstReadReturns = std::vector<std::pair<Version, std::int64_t>>;
 // The earliest return of a read of `version`, if a read returns it.
 std::optional<std::int64_t> first_read_return_us(const FirstReadReturns& first_returns,
                                                  Version version) {
-  const auto it = std::lower_bound(
-      first_returns.begin(), first_returns.end(), version,
-      [](const std::pair<Version, std::int64_t>& entry, Version v) { return entry.first < v; });
+  const auto it = std::lower_bound(first_returns.begin(), first_returns.end(), version,
+                                   [](const std::pair<Version, std::int64_t>& entry, Version v) {
+                                     return older(entry.first, v);
+                                   });
   if (it == first_returns.end() || it->first != version) return std::nullopt;
   return it->second;
 }
@@ -94,8 +112,11 @@ std::optional<std::int64_t> first_read_return_us(const FirstReadReturns& first_r
 void add_stand_ins(const FirstReadReturns& first_read_return_us,
                    const std::vector<Version>& written, const UnknownWrites& unknown,
                    std::vector<SearchOp>& ops) {
+  // Both lists ascend by version: one walk through `written` alongside.
+  auto known = written.begin();
   for (const auto& [version, read_return_us] : first_read_return_us) {
-    if (std::binary_search(written.begin(), written.end(), version)) continue;
+    while (known != written.end() && older(*known, version)) ++known;
+    if (known != written.end() && *known == version) continue;
     if (unknown.empty() || unknown.front().first > read_return_us) continue;
     ops.push_back({.operation = unknown.front().second,
                    .write = true,
@@ -121,11 +142,13 @@ KeyHistory prepare(const std::vector<KeyedOperation>& subset) {
     }
   }
   // Each version's earliest return sorts first among its reads: keep that one.
-  std::sort(first_returns.begin(), first_returns.end());
+  std::sort(first_returns.begin(), first_returns.end(), [](const auto& a, const auto& b) {
+    return older(a.first, b.first) || (a.first == b.first && a.second < b.second);
+  });
   first_returns.erase(std::unique(first_returns.begin(), first_returns.end(),
                                   [](const auto& a, const auto& b) { return a.first == b.first; }),
                       first_returns.end());
-  std::sort(written.begin(), written.end());
+  std::sort(written.begin(), written.end(), older);
   std::sort(unknown.begin(), unknown.end());
   KeyHistory history;
   for (const KeyedOperation& op : subset) {
