@@ -68,29 +68,30 @@ json latency_stats(const LatencyHistogram& histogram) {
 }
 
 void add_ops_and_latency(const RunFacts& facts, json& report) {
-  // [kind] overall, [region][kind] by client region.
+  // [kind] overall, [region][kind] by client region; one pass over the history.
+  std::array<OpCounts, 2> counts;
   std::array<LatencyHistogram, 2> overall;
   std::vector<std::array<LatencyHistogram, 2>> by_region(facts.regions.size());
   for (const auto& op : facts.operations) {
+    counts[kind_slot(op.kind)].add(op.outcome);
     if (op.outcome != OpOutcome::kOk) continue;
     CUTOVER_CHECK(op.client_region < facts.regions.size(),
                   "operation from unknown region " + std::to_string(op.client_region));
     const double ms = models::to_ms(op.completed_at - op.invoked_at);
-    overall[kind_slot(op.kind)].add(ms);
-    by_region[op.client_region][kind_slot(op.kind)].add(ms);
+    overall[kind_slot(op.kind)].add(ms, by_region[op.client_region][kind_slot(op.kind)]);
   }
 
   json ops = json::object();
   json latency = json::object();
   json availability_section = json::object();
   for (const auto& [kind, name] : kKinds) {
-    const OpCounts counts = count_operations(facts, kind);
-    ops[name] = {{"attempted", counts.attempted},
-                 {"ok", counts.ok},
-                 {"failed", counts.failed},
-                 {"timed_out", counts.timed_out},
-                 {"rejected", counts.rejected}};
-    availability_section[name] = number(availability(counts), kAvailabilityDecimals);
+    const OpCounts& of_kind = counts[kind_slot(kind)];
+    ops[name] = {{"attempted", of_kind.attempted},
+                 {"ok", of_kind.ok},
+                 {"failed", of_kind.failed},
+                 {"timed_out", of_kind.timed_out},
+                 {"rejected", of_kind.rejected}};
+    availability_section[name] = number(availability(of_kind), kAvailabilityDecimals);
     latency[name] = latency_stats(overall[kind_slot(kind)]);
   }
   json regions = json::object();
@@ -211,29 +212,30 @@ json traffic_json(const RunFacts& facts, const TrafficMatrix& traffic) {
 // What clients saw while one step ran: operations completed in [start, end), and the largest
 // replication lag sampled then.
 json phase_metrics(const RunFacts& facts, const StepRecord& step) {
+  // [kind], gathered in one pass over the history.
+  std::array<std::vector<double>, 2> latencies;
+  std::array<std::uint64_t, 2> errors{};
+  std::array<std::uint64_t, 2> rejected{};
+  for (const Operation& op : facts.operations) {
+    if (op.completed_at < step.start || op.completed_at >= step.end) continue;
+    const std::size_t slot = kind_slot(op.kind);
+    if (op.outcome == OpOutcome::kOk) {
+      latencies[slot].push_back(models::to_ms(op.completed_at - op.invoked_at));
+    } else if (op.outcome == OpOutcome::kRejected) {
+      ++rejected[slot];
+    } else {
+      ++errors[slot];
+    }
+  }
   json metrics = json::object();
   for (const auto& [kind, name] : kKinds) {
-    std::vector<double> latencies;
-    std::uint64_t errors = 0;
-    std::uint64_t rejected = 0;
-    for (const Operation& op : facts.operations) {
-      if (op.kind != kind || op.completed_at < step.start || op.completed_at >= step.end) {
-        continue;
-      }
-      if (op.outcome == OpOutcome::kOk) {
-        latencies.push_back(models::to_ms(op.completed_at - op.invoked_at));
-      } else if (op.outcome == OpOutcome::kRejected) {
-        ++rejected;
-      } else {
-        ++errors;
-      }
-    }
-    std::sort(latencies.begin(), latencies.end());
-    metrics[name] = {{"ok", latencies.size()},
-                     {"errors", errors},
-                     {"rejected", rejected},
-                     {"p50_ms", number(exact_percentile(latencies, 0.50))},
-                     {"p99_ms", number(exact_percentile(latencies, 0.99))}};
+    std::vector<double>& of_kind = latencies[kind_slot(kind)];
+    std::sort(of_kind.begin(), of_kind.end());
+    metrics[name] = {{"ok", of_kind.size()},
+                     {"errors", errors[kind_slot(kind)]},
+                     {"rejected", rejected[kind_slot(kind)]},
+                     {"p50_ms", number(exact_percentile(of_kind, 0.50))},
+                     {"p99_ms", number(exact_percentile(of_kind, 0.99))}};
   }
   std::optional<double> max_lag;
   for (std::size_t i = 0; i < facts.lag.times.size(); ++i) {
