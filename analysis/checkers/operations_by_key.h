@@ -51,16 +51,26 @@ constexpr std::size_t kBatchesWanted = 8;
 constexpr std::size_t kBatchesMax = 255;
 constexpr std::uint8_t kNoBatch = 255;
 
-// Each key's rank among the keys taking part. Counted in a plain array indexed by key when the
-// keys are small integers, as the simulator's key spaces are (0 .. key_space - 1): no hashing
-// per operation. Larger keys (a hand-built history may use any) go through a hash map.
+// Each key's rank among the keys taking part. Counted in a plain array indexed by key while
+// the keys are small integers, as the simulator's key spaces are (0 .. key_space - 1): no
+// hashing per operation. The first key too large for it (a hand-built history may use any)
+// moves the counts to a hash map.
 class KeyRanks {
  public:
-  KeyRanks(Key key_max, std::size_t operations)
-      : dense_(key_max < std::max<std::uint64_t>(std::uint64_t{1} << 16, operations)) {
-    if (dense_) counts_.assign(key_max + 1, 0);
+  explicit KeyRanks(std::size_t operations)
+      : dense_limit_(std::max<std::uint64_t>(std::uint64_t{1} << 16, operations)) {}
+
+  void count(Key key) {
+    if (dense_ && key >= dense_limit_) move_to_sparse();
+    if (!dense_) {
+      ++sparse_[key];
+      return;
+    }
+    if (key >= counts_.size()) {
+      counts_.resize(std::min<std::uint64_t>(dense_limit_, std::max(key + 1, 2 * counts_.size())));
+    }
+    ++counts_[key];
   }
-  void count(Key key) { ++(dense_ ? counts_[key] : sparse_[key]); }
   // The keys counted, ascending, and the number of operations of each; afterwards rank(key) is
   // the key's position among them.
   void rank(std::vector<Key>& keys, std::vector<std::uint32_t>& counts) {
@@ -85,7 +95,16 @@ class KeyRanks {
   std::uint32_t rank(Key key) const { return dense_ ? counts_[key] : sparse_.at(key); }
 
  private:
-  bool dense_;
+  void move_to_sparse() {
+    for (Key key = 0; key < counts_.size(); ++key) {
+      if (counts_[key] > 0) sparse_[key] = counts_[key];
+    }
+    counts_ = {};
+    dense_ = false;
+  }
+
+  std::uint64_t dense_limit_;  // the array never grows past this many keys (4 bytes each)
+  bool dense_ = true;
   std::vector<std::uint32_t> counts_;
   std::unordered_map<Key, std::uint32_t> sparse_;
 };
@@ -146,9 +165,7 @@ void for_each_key(const OperationLog& operations, TakesPart takes_part, Visit&& 
   CUTOVER_CHECK(operations.size() <= std::numeric_limits<std::uint32_t>::max(),
                 "too many operations to index by key");
   // Passes that read a few fields each: the packed history decodes only those.
-  Key key_max = 0;
-  for (const Operation& op : operations) key_max = std::max(key_max, op.key);
-  KeyRanks ranks(key_max, operations.size());
+  KeyRanks ranks(operations.size());
   for (const Operation& op : operations) {
     if (takes_part(op)) ranks.count(op.key);
   }

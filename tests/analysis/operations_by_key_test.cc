@@ -75,6 +75,19 @@ TEST(ForEachKey, EveryBatchSizeVisitsEachKeyOnceWithItsOperationsInHistoryOrder)
   }
 }
 
+// The counts start in an array indexed by key; a key too large for it, met half-way, moves
+// them to a hash map without losing any.
+TEST(ForEachKey, ALargeKeyMetHalfWayKeepsTheCountsSoFar) {
+  OperationLog operations = random_history(0);
+  Operation op = operations[1000];
+  op.key = Key{1} << 40;
+  op.outcome = OpOutcome::kOk;
+  operations.replace(1000, op);
+  const Visits expected = expected_visits(operations);
+  ASSERT_EQ(expected.back().first, Key{1} << 40);
+  EXPECT_EQ(visits(operations, 100), expected);
+}
+
 TEST(ForEachKey, KeyedOperationsCarryTheOperationsFields) {
   testing::FactsBuilder b;
   const auto write = b.write(10, 20, OpOutcome::kOk, 5, testing::version(2, 3), 1);
