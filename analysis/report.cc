@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
-#include <iomanip>
 #include <locale>
 #include <sstream>
 #include <stdexcept>
@@ -579,10 +579,22 @@ std::ostringstream classic_stream() {
   return out;
 }
 
+// `value` rounded to `decimals` places, written with exactly that many. std::to_chars writes
+// what printf's "%.*f" (in the C locale, so what the classic stream) would, without building a
+// stream per number: timeseries.csv has one per replica per lag sample.
+void append_fixed(std::string& out, double value, int decimals) {
+  std::array<char, 512> buffer;  // a double's integer part has at most 309 digits
+  const auto [end, error] =
+      std::to_chars(buffer.data(), buffer.data() + buffer.size(), round_to(value, decimals),
+                    std::chars_format::fixed, decimals);
+  CUTOVER_CHECK(error == std::errc(), "cannot write " + std::to_string(value));
+  out.append(buffer.data(), end);
+}
+
 std::string fixed(double value, int decimals) {
-  auto out = classic_stream();
-  out << std::fixed << std::setprecision(decimals) << round_to(value, decimals);
-  return out.str();
+  std::string text;
+  append_fixed(text, value, decimals);
+  return text;
 }
 
 // A report value for the terminal: integers as such, floats with `decimals`, null as "n/a".
@@ -788,23 +800,23 @@ std::string render_summary(const json& report) {
 }
 
 std::string render_timeseries_csv(const RunFacts& facts) {
-  auto out = classic_stream();
-  out << "time_s,primary";
-  for (const auto& replica : facts.replicas) out << ",lag_ms." << replica;
-  out << "\n";
+  std::string out = "time_s,primary";
+  for (const auto& replica : facts.replicas) out += ",lag_ms." + replica;
+  out += "\n";
   const LagSeries& lag = facts.lag;
   for (std::size_t i = 0; i < lag.times.size(); ++i) {
-    out << fixed(models::to_seconds(lag.times[i]), kTimeDecimals) << ",";
-    if (i < lag.primary.size() && lag.primary[i]) out << replica_name(facts, *lag.primary[i]);
+    append_fixed(out, models::to_seconds(lag.times[i]), kTimeDecimals);
+    out += ",";
+    if (i < lag.primary.size() && lag.primary[i]) out += replica_name(facts, *lag.primary[i]);
     for (std::size_t r = 0; r < facts.replicas.size(); ++r) {
-      out << ",";
+      out += ",";
       if (r < lag.lag_ms.size() && i < lag.lag_ms[r].size() && std::isfinite(lag.lag_ms[r][i])) {
-        out << fixed(lag.lag_ms[r][i], kTimeDecimals);
+        append_fixed(out, lag.lag_ms[r][i], kTimeDecimals);
       }
     }
-    out << "\n";
+    out += "\n";
   }
-  return out.str();
+  return out;
 }
 
 }  // namespace cutover::analysis
