@@ -58,28 +58,19 @@ struct LatencyRange {
 // microsecond (no copy of millions of latencies, no sort); otherwise they are sorted.
 class LatencyDistribution {
  public:
-  LatencyDistribution(const RunFacts& facts, OpKind kind) {
-    const auto counted = [kind](const Operation& op) {
-      return op.kind == kind && op.outcome == OpOutcome::kOk;
-    };
+  // Both kinds' ([0] writes, [1] reads), from two passes over the history: their ranges, then
+  // the latencies.
+  static std::array<LatencyDistribution, 2> of_both_kinds(const RunFacts& facts) {
+    std::array<LatencyDistribution, 2> kinds;
     for (const Operation& op : facts.operations) {
-      if (counted(op)) range_.add(latency_us(op));
+      if (op.outcome == OpOutcome::kOk) kinds[kind_slot(op.kind)].range_.add(latency_us(op));
     }
-    // Counting is used when its array is no larger than the sorted copy would be.
-    counting_ = range_.span_us < std::max<std::uint64_t>(std::uint64_t{1} << 20, range_.count);
-    if (counting_) {
-      at_most_.assign(range_.count == 0 ? 0 : range_.span_us + 1, 0);
-      for (const Operation& op : facts.operations) {
-        if (counted(op)) ++at_most_[range_.above_shortest(latency_us(op))];
-      }
-      for (std::size_t v = 1; v < at_most_.size(); ++v) at_most_[v] += at_most_[v - 1];
-    } else {
-      sorted_.reserve(range_.count);
-      for (const Operation& op : facts.operations) {
-        if (counted(op)) sorted_.push_back(range_.above_shortest(latency_us(op)));
-      }
-      std::sort(sorted_.begin(), sorted_.end());
+    for (LatencyDistribution& kind : kinds) kind.allocate();
+    for (const Operation& op : facts.operations) {
+      if (op.outcome == OpOutcome::kOk) kinds[kind_slot(op.kind)].add(latency_us(op));
     }
+    for (LatencyDistribution& kind : kinds) kind.complete();
+    return kinds;
   }
 
   std::size_t size() const { return range_.count; }
@@ -98,6 +89,27 @@ class LatencyDistribution {
   double ms(std::uint64_t above_shortest_us) const { return range_.ms(above_shortest_us); }
 
  private:
+  void allocate() {
+    // Counting is used when its array is no larger than the sorted copy would be.
+    counting_ = range_.span_us < std::max<std::uint64_t>(std::uint64_t{1} << 20, range_.count);
+    if (counting_) {
+      at_most_.assign(range_.count == 0 ? 0 : range_.span_us + 1, 0);
+    } else {
+      sorted_.reserve(range_.count);
+    }
+  }
+  void add(models::Duration::rep us) {
+    if (counting_) {
+      ++at_most_[range_.above_shortest(us)];
+    } else {
+      sorted_.push_back(range_.above_shortest(us));
+    }
+  }
+  void complete() {
+    for (std::size_t v = 1; v < at_most_.size(); ++v) at_most_[v] += at_most_[v - 1];
+    std::sort(sorted_.begin(), sorted_.end());
+  }
+
   LatencyRange range_;
   bool counting_ = false;
   std::vector<std::size_t> at_most_;   // counting: [v] = how many are <= v
@@ -219,8 +231,9 @@ LatencyTimeline latency_over_time(const RunFacts& facts, double bucket_s) {
   return timeline;
 }
 
-std::vector<CdfPoint> latency_cdf(const RunFacts& facts, OpKind kind) {
-  const LatencyDistribution latencies(facts, kind);
+namespace {
+
+std::vector<CdfPoint> cdf_points(const LatencyDistribution& latencies) {
   const std::size_t n = latencies.size();
   std::vector<std::size_t> ranks;  // 1-based
   if (n <= kExactCdfOperationsMax) {
@@ -240,6 +253,17 @@ std::vector<CdfPoint> latency_cdf(const RunFacts& facts, OpKind kind) {
   }
   CUTOVER_CHECK(points.empty() || points.back().fraction == 1.0, "latency CDF ends below 1");
   return points;
+}
+
+}  // namespace
+
+std::array<std::vector<CdfPoint>, 2> latency_cdfs(const RunFacts& facts) {
+  const std::array<LatencyDistribution, 2> kinds = LatencyDistribution::of_both_kinds(facts);
+  return {cdf_points(kinds[0]), cdf_points(kinds[1])};
+}
+
+std::vector<CdfPoint> latency_cdf(const RunFacts& facts, OpKind kind) {
+  return latency_cdfs(facts)[kind_slot(kind)];
 }
 
 }  // namespace cutover::analysis
