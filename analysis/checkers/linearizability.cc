@@ -57,120 +57,120 @@ bool older(Version a, Version b) {
          (a.epoch.value == b.epoch.value && a.index.value < b.index.value);
 }
 
-// The versions of the kept operations as dense indices, and what the search needs per value:
-// the operations sorted by version (Version{} for the initial state first), each distinct
-// version taking the next index.
-void index_values(KeyHistory& history) {
-  constexpr std::uint32_t kInitial = std::numeric_limits<std::uint32_t>::max();
-  std::vector<std::pair<Version, std::uint32_t>> by_version;  // (version, op or kInitial)
-  by_version.reserve(history.ops.size() + 1);
-  by_version.emplace_back(Version{}, kInitial);
-  for (std::uint32_t i = 0; i < history.ops.size(); ++i) {
-    by_version.emplace_back(history.ops[i].version, i);
-  }
+// Timed-out writes of unknown version, ascending by (invoked_at, index).
+using UnknownWrites = std::vector<std::pair<std::int64_t, std::size_t>>;
+
+// What the rules for timed-out writes need to know of one version among a key's operations.
+struct VersionFacts {
+  Version version;
+  std::optional<std::int64_t> first_read_return_us;  // the earliest return of a read of it
+  bool written = false;                              // by a write of known version
+  bool kept = false;  // some operation of the search has it: it gets a value index
+};
+
+// The subset's distinct versions, ascending, and the position in that list of each operation's.
+// One sort serves every question prepare asks about versions.
+std::vector<VersionFacts> facts_by_version(const std::vector<KeyedOperation>& subset,
+                                           std::vector<std::uint32_t>& version_of) {
+  std::vector<std::pair<Version, std::uint32_t>> by_version;  // (version, position in subset)
+  by_version.reserve(subset.size());
+  for (std::uint32_t p = 0; p < subset.size(); ++p) by_version.emplace_back(subset[p].version, p);
   std::sort(by_version.begin(), by_version.end(),
             [](const auto& a, const auto& b) { return older(a.first, b.first); });
-  history.values.clear();
-  for (const auto& [version, op] : by_version) {
-    if (history.values.empty() || history.values.back() != version) {
-      history.values.push_back(version);
+  std::vector<VersionFacts> versions;
+  version_of.resize(subset.size());
+  for (const auto& [version, p] : by_version) {
+    if (versions.empty() || versions.back().version != version) versions.push_back({version});
+    VersionFacts& facts = versions.back();
+    version_of[p] = static_cast<std::uint32_t>(versions.size() - 1);
+    const KeyedOperation& op = subset[p];
+    if (op.kind == OpKind::kRead && op.version != Version{}) {
+      const std::int64_t returned = micros(op.completed_at);
+      facts.first_read_return_us =
+          std::min(facts.first_read_return_us.value_or(returned), returned);
+    } else if (op.kind == OpKind::kWrite && op.version != Version{}) {
+      facts.written = true;
     }
-    const auto value = static_cast<std::uint32_t>(history.values.size() - 1);
-    if (op == kInitial) {
-      history.initial = value;
-    } else {
-      history.ops[op].value = value;
+  }
+  return versions;
+}
+
+// Dense value indices for the versions some search operation has, plus Version{} (the initial
+// state, the smallest version, so index 0); `ops[i].value` holds the version's position in
+// `versions` on entry and its value index on return. Then what the search needs per value.
+void index_values(std::vector<VersionFacts>& versions, KeyHistory& history) {
+  for (const SearchOp& op : history.ops) versions[op.value].kept = true;
+  std::vector<std::uint32_t> value_of(versions.size());
+  history.values = {Version{}};
+  history.initial = 0;
+  for (std::size_t v = 0; v < versions.size(); ++v) {
+    if (versions[v].version == Version{}) {
+      value_of[v] = history.initial;
+    } else if (versions[v].kept) {
+      value_of[v] = static_cast<std::uint32_t>(history.values.size());
+      history.values.push_back(versions[v].version);
     }
   }
   history.reads.assign(history.values.size(), 0);
   history.writers.assign(history.values.size(), 0);
   ++history.writers[history.initial];
-  for (const SearchOp& op : history.ops) ++(op.write ? history.writers : history.reads)[op.value];
-}
-
-// Timed-out writes of unknown version, ascending by (invoked_at, index).
-using UnknownWrites = std::vector<std::pair<std::int64_t, std::size_t>>;
-
-// Per version some read returns, the earliest return of such a read; ascending by version.
-using FirstReadReturns = std::vector<std::pair<Version, std::int64_t>>;
-
-// The earliest return of a read of `version`, if a read returns it.
-std::optional<std::int64_t> first_read_return_us(const FirstReadReturns& first_returns,
-                                                 Version version) {
-  const auto it = std::lower_bound(first_returns.begin(), first_returns.end(), version,
-                                   [](const std::pair<Version, std::int64_t>& entry, Version v) {
-                                     return older(entry.first, v);
-                                   });
-  if (it == first_returns.end() || it->first != version) return std::nullopt;
-  return it->second;
-}
-
-// One stand-in write per orphan version (read, but written by no write of known version): the
-// orphan was written by one of the unknown writes invoked before its first read returned, so at
-// some instant between the earliest such invocation and that return. None when there is no
-// such write: the read then has no explanation and fails the search.
-void add_stand_ins(const FirstReadReturns& first_read_return_us,
-                   const std::vector<Version>& written, const UnknownWrites& unknown,
-                   std::vector<SearchOp>& ops) {
-  // Both lists ascend by version: one walk through `written` alongside.
-  auto known = written.begin();
-  for (const auto& [version, read_return_us] : first_read_return_us) {
-    while (known != written.end() && older(*known, version)) ++known;
-    if (known != written.end() && *known == version) continue;
-    if (unknown.empty() || unknown.front().first > read_return_us) continue;
-    ops.push_back({.operation = unknown.front().second,
-                   .write = true,
-                   .version = version,
-                   .call_us = unknown.front().first,
-                   .return_us = read_return_us});
+  for (SearchOp& op : history.ops) {
+    op.value = value_of[op.value];
+    ++(op.write ? history.writers : history.reads)[op.value];
   }
 }
 
 // The search input for one key from a subset of its operations (in history order, each one
 // taking part). Applies the header's rules for timed-out writes.
 KeyHistory prepare(const std::vector<KeyedOperation>& subset) {
-  FirstReadReturns first_returns;
-  std::vector<Version> written;  // known versions
+  std::vector<std::uint32_t> version_of;
+  std::vector<VersionFacts> versions = facts_by_version(subset, version_of);
   UnknownWrites unknown;
   for (const KeyedOperation& op : subset) {
-    if (op.kind == OpKind::kRead && op.version != Version{}) {
-      first_returns.emplace_back(op.version, micros(op.completed_at));
-    } else if (op.kind == OpKind::kWrite && op.version != Version{}) {
-      written.push_back(op.version);
-    } else if (op.kind == OpKind::kWrite && op.outcome == OpOutcome::kTimedOut) {
+    if (op.kind == OpKind::kWrite && op.version == Version{} &&
+        op.outcome == OpOutcome::kTimedOut) {
       unknown.emplace_back(micros(op.invoked_at), op.index);
     }
   }
-  // Each version's earliest return sorts first among its reads: keep that one.
-  std::sort(first_returns.begin(), first_returns.end(), [](const auto& a, const auto& b) {
-    return older(a.first, b.first) || (a.first == b.first && a.second < b.second);
-  });
-  first_returns.erase(std::unique(first_returns.begin(), first_returns.end(),
-                                  [](const auto& a, const auto& b) { return a.first == b.first; }),
-                      first_returns.end());
-  std::sort(written.begin(), written.end(), older);
   std::sort(unknown.begin(), unknown.end());
   KeyHistory history;
-  for (const KeyedOperation& op : subset) {
+  for (std::uint32_t p = 0; p < subset.size(); ++p) {
+    const KeyedOperation& op = subset[p];
     SearchOp search_op{.operation = op.index,
                        .write = op.kind == OpKind::kWrite,
                        .version = op.version,
+                       .value = version_of[p],  // a position in `versions` until index_values
                        .call_us = micros(op.invoked_at),
                        .return_us = micros(op.completed_at)};
     if (op.outcome == OpOutcome::kTimedOut) {
       if (op.version == Version{}) continue;  // stood in for below
-      const std::optional<std::int64_t> read = first_read_return_us(first_returns, op.version);
+      const std::optional<std::int64_t> read = versions[version_of[p]].first_read_return_us;
       if (!read) continue;  // never observed: may not have happened
       search_op.return_us = std::max(search_op.call_us, *read);
     }
     history.ops.push_back(search_op);
   }
-  add_stand_ins(first_returns, written, unknown, history.ops);
+  // One stand-in write per orphan version (read, but written by no write of known version):
+  // the orphan was written by one of the unknown writes invoked before its first read
+  // returned, so at some instant between the earliest such invocation and that return. None
+  // when there is no such write: the read then has no explanation and fails the search.
+  for (std::uint32_t v = 0; v < versions.size(); ++v) {
+    const std::optional<std::int64_t> read_return_us = versions[v].first_read_return_us;
+    if (!read_return_us || versions[v].written) continue;
+    if (unknown.empty() || unknown.front().first > *read_return_us) continue;
+    history.ops.push_back({.operation = unknown.front().second,
+                           .write = true,
+                           .version = versions[v].version,
+                           .value = v,
+                           .call_us = unknown.front().first,
+                           .return_us = *read_return_us});
+  }
   std::sort(history.ops.begin(), history.ops.end(), [](const SearchOp& x, const SearchOp& y) {
-    return std::tie(x.call_us, x.operation, x.version) <
-           std::tie(y.call_us, y.operation, y.version);
+    if (x.call_us != y.call_us) return x.call_us < y.call_us;
+    if (x.operation != y.operation) return x.operation < y.operation;
+    return older(x.version, y.version);
   });
-  index_values(history);
+  index_values(versions, history);
   return history;
 }
 
