@@ -26,6 +26,20 @@ LatencyHistogram::LatencyHistogram()
 void LatencyHistogram::add(double ms) {
   CUTOVER_CHECK(std::isfinite(ms) && ms >= 0.0, "latency " + std::to_string(ms) + " ms");
   histogram_(ms);
+  count(ms);
+}
+
+void LatencyHistogram::add(double ms, LatencyHistogram& also) {
+  CUTOVER_CHECK(std::isfinite(ms) && ms >= 0.0, "latency " + std::to_string(ms) + " ms");
+  // Every histogram has the same axis; index -1 and size() are the underflow and overflow bins.
+  const auto bin = histogram_.axis().index(ms);
+  ++histogram_.at(bin);
+  ++also.histogram_.at(bin);
+  count(ms);
+  also.count(ms);
+}
+
+void LatencyHistogram::count(double ms) {
   if (count_ == 0) {
     min_ = ms;
     max_ = ms;

@@ -1,6 +1,7 @@
 #include "analysis/html_report.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <optional>
 #include <string_view>
@@ -85,10 +86,10 @@ json latency_over_time_json(const RunFacts& facts) {
           {"read", bucket_columns(timeline.by_kind[1])}};
 }
 
-json cdf_json(const RunFacts& facts, OpKind kind) {
+json cdf_json(const std::vector<CdfPoint>& cdf) {
   json latency = json::array();
   json fraction = json::array();
-  for (const CdfPoint& point : latency_cdf(facts, kind)) {
+  for (const CdfPoint& point : cdf) {
     latency.push_back(rounded(point.latency_ms));
     fraction.push_back(rounded(point.fraction, kFractionDecimals));
   }
@@ -174,11 +175,11 @@ std::string fill_template(std::string_view page, const std::vector<Placeholder>&
 }  // namespace
 
 json html_report_data(const json& report, const RunFacts& facts) {
+  const std::array<std::vector<CdfPoint>, 2> cdfs = latency_cdfs(facts);
   return {{"report", report},
           {"lag", lag_json(facts)},
           {"latency_over_time", latency_over_time_json(facts)},
-          {"latency_cdf",
-           {{"write", cdf_json(facts, OpKind::kWrite)}, {"read", cdf_json(facts, OpKind::kRead)}}},
+          {"latency_cdf", {{"write", cdf_json(cdfs[0])}, {"read", cdf_json(cdfs[1])}}},
           {"chart_library", "Chart.js " + std::string(html_assets::chart_js_version())}};
 }
 

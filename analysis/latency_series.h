@@ -54,4 +54,7 @@ struct CdfPoint {
 // log axis shows, 0.99001, 0.99002, ..., 1 (at most about 2,000 points).
 std::vector<CdfPoint> latency_cdf(const RunFacts& facts, OpKind kind);
 
+// latency_cdf of both kinds, [0] writes and [1] reads, reading the history once for both.
+std::array<std::vector<CdfPoint>, 2> latency_cdfs(const RunFacts& facts);
+
 }  // namespace cutover::analysis

@@ -29,6 +29,17 @@
 #include <utility>
 #include <vector>
 
+// Reading a record is on the hot path of every pass the analysis makes over a history (several
+// per report, and random access from the per-key checkers). Inlined into the caller, the 15
+// fields decode in parallel and the ones the caller never reads are dropped: GCC otherwise
+// keeps the call and a pass costs several times as much (measured: 13 ns against 1.5 ns a
+// record reading one field in order; 115 ns against 50 ns in random order).
+#if defined(__GNUC__)
+#define CUTOVER_PACKED_INLINE [[gnu::always_inline]] inline
+#else
+#define CUTOVER_PACKED_INLINE inline
+#endif
+
 namespace cutover::analysis {
 
 template <typename Codec>
@@ -56,7 +67,7 @@ class PackedLog {
   std::size_t size() const { return sealed_.size() * kChunkRecords + open_.size(); }
   bool empty() const { return size() == 0; }
 
-  value_type operator[](std::size_t index) const {
+  CUTOVER_PACKED_INLINE value_type operator[](std::size_t index) const {
     const std::size_t chunk = index / kChunkRecords;
     if (chunk == sealed_.size()) return open_[index % kChunkRecords];
     return sealed_[chunk].record(index % kChunkRecords);
@@ -116,8 +127,8 @@ class PackedLog {
     const_iterator() = default;
     const_iterator(const PackedLog* log, std::size_t index) : log_(log), index_(index) {}
 
-    value_type operator*() const { return (*log_)[index_]; }
-    pointer operator->() const { return pointer{**this}; }
+    CUTOVER_PACKED_INLINE value_type operator*() const { return (*log_)[index_]; }
+    CUTOVER_PACKED_INLINE pointer operator->() const { return pointer{**this}; }
     value_type operator[](difference_type n) const { return *(*this + n); }
 
     const_iterator& operator++() {
@@ -181,34 +192,40 @@ class PackedLog {
         }
       }
       for (std::size_t f = 0; f < kFields; ++f) {
+        const auto width = static_cast<unsigned>(std::bit_width(high[f] - low[f]));
         base_[f] = low[f];
-        width_[f] = static_cast<std::uint8_t>(std::bit_width(high[f] - low[f]));
-        record_bits_ += width_[f];
+        offset_[f] = static_cast<std::uint16_t>(record_bits_);
+        mask_[f] = width == 0 ? 0 : ~std::uint64_t{0} >> (64 - width);
+        record_bits_ += width;
       }
       words_.assign((records.size() * record_bits_ + 63) / 64, 0);
       std::size_t position = 0;
       for (const value_type& record : records) {
         const Fields fields = Codec::fields(record);
         for (std::size_t f = 0; f < kFields; ++f) {
-          put(position, width_[f], fields[f] - base_[f]);
-          position += width_[f];
+          put(position + offset_[f], width(f), fields[f] - base_[f]);
         }
+        position += record_bits_;
       }
     }
 
-    value_type record(std::size_t slot) const {
-      Fields fields;
-      std::size_t position = slot * record_bits_;
-      for (std::size_t f = 0; f < kFields; ++f) {
-        fields[f] = base_[f] + get(position, width_[f]);
-        position += width_[f];
-      }
-      return Codec::record(fields);
+    // Every field's position in a record is fixed per chunk, so the fields decode independently
+    // (no running position, all 15 unrolled): the loads of one record overlap, which matters for
+    // random access (a cache miss each), and once inlined, a caller that reads few of a record's
+    // fields lets the compiler drop the others.
+    CUTOVER_PACKED_INLINE value_type record(std::size_t slot) const {
+      return decode(slot * record_bits_, std::make_index_sequence<kFields>{});
     }
 
     std::size_t memory_bytes() const { return sizeof(Chunk) + words_.capacity() * 8; }
 
    private:
+    template <std::size_t... F>
+    CUTOVER_PACKED_INLINE value_type decode(std::size_t position, std::index_sequence<F...>) const {
+      return Codec::record(Fields{(base_[F] + get(position + offset_[F], mask_[F]))...});
+    }
+
+    unsigned width(std::size_t f) const { return static_cast<unsigned>(std::bit_width(mask_[f])); }
     void put(std::size_t position, unsigned width, std::uint64_t value) {
       if (width == 0) return;
       const std::size_t word = position / 64;
@@ -216,17 +233,21 @@ class PackedLog {
       words_[word] |= value << shift;
       if (shift + width > 64) words_[word + 1] |= value >> (64 - shift);
     }
-    std::uint64_t get(std::size_t position, unsigned width) const {
-      if (width == 0) return 0;
+    // The field at `position` whose width `mask` covers. A field of width 0 (mask 0) reads no
+    // memory: its position may be the end of the chunk. The next word is read only when the
+    // field runs into it.
+    CUTOVER_PACKED_INLINE std::uint64_t get(std::size_t position, std::uint64_t mask) const {
+      if (mask == 0) return 0;
       const std::size_t word = position / 64;
       const unsigned shift = position % 64;
       std::uint64_t value = words_[word] >> shift;
-      if (shift + width > 64) value |= words_[word + 1] << (64 - shift);
-      return width == 64 ? value : value & ((std::uint64_t{1} << width) - 1);
+      if (shift != 0 && (mask >> (64 - shift)) != 0) value |= words_[word + 1] << (64 - shift);
+      return value & mask;
     }
 
     Fields base_{};
-    std::array<std::uint8_t, kFields> width_{};
+    Fields mask_{};
+    std::array<std::uint16_t, kFields> offset_{};
     std::size_t record_bits_ = 0;
     std::vector<std::uint64_t> words_;
   };

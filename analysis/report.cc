@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
-#include <iomanip>
 #include <locale>
 #include <sstream>
 #include <stdexcept>
@@ -12,12 +12,10 @@
 
 #include "analysis/checkers/availability.h"
 #include "analysis/checkers/duplicates.h"
-#include "analysis/checkers/linearizability.h"
 #include "analysis/checkers/lost_writes.h"
+#include "analysis/checkers/per_key_checks.h"
 #include "analysis/checkers/reconciliation.h"
-#include "analysis/checkers/session_guarantees.h"
 #include "analysis/checkers/split_brain.h"
-#include "analysis/checkers/stale_reads.h"
 #include "analysis/cost_report.h"
 #include "analysis/histogram.h"
 #include "analysis/lag.h"
@@ -70,29 +68,30 @@ json latency_stats(const LatencyHistogram& histogram) {
 }
 
 void add_ops_and_latency(const RunFacts& facts, json& report) {
-  // [kind] overall, [region][kind] by client region.
+  // [kind] overall, [region][kind] by client region; one pass over the history.
+  std::array<OpCounts, 2> counts;
   std::array<LatencyHistogram, 2> overall;
   std::vector<std::array<LatencyHistogram, 2>> by_region(facts.regions.size());
   for (const auto& op : facts.operations) {
+    counts[kind_slot(op.kind)].add(op.outcome);
     if (op.outcome != OpOutcome::kOk) continue;
     CUTOVER_CHECK(op.client_region < facts.regions.size(),
                   "operation from unknown region " + std::to_string(op.client_region));
     const double ms = models::to_ms(op.completed_at - op.invoked_at);
-    overall[kind_slot(op.kind)].add(ms);
-    by_region[op.client_region][kind_slot(op.kind)].add(ms);
+    overall[kind_slot(op.kind)].add(ms, by_region[op.client_region][kind_slot(op.kind)]);
   }
 
   json ops = json::object();
   json latency = json::object();
   json availability_section = json::object();
   for (const auto& [kind, name] : kKinds) {
-    const OpCounts counts = count_operations(facts, kind);
-    ops[name] = {{"attempted", counts.attempted},
-                 {"ok", counts.ok},
-                 {"failed", counts.failed},
-                 {"timed_out", counts.timed_out},
-                 {"rejected", counts.rejected}};
-    availability_section[name] = number(availability(counts), kAvailabilityDecimals);
+    const OpCounts& of_kind = counts[kind_slot(kind)];
+    ops[name] = {{"attempted", of_kind.attempted},
+                 {"ok", of_kind.ok},
+                 {"failed", of_kind.failed},
+                 {"timed_out", of_kind.timed_out},
+                 {"rejected", of_kind.rejected}};
+    availability_section[name] = number(availability(of_kind), kAvailabilityDecimals);
     latency[name] = latency_stats(overall[kind_slot(kind)]);
   }
   json regions = json::object();
@@ -213,29 +212,30 @@ json traffic_json(const RunFacts& facts, const TrafficMatrix& traffic) {
 // What clients saw while one step ran: operations completed in [start, end), and the largest
 // replication lag sampled then.
 json phase_metrics(const RunFacts& facts, const StepRecord& step) {
+  // [kind], gathered in one pass over the history.
+  std::array<std::vector<double>, 2> latencies;
+  std::array<std::uint64_t, 2> errors{};
+  std::array<std::uint64_t, 2> rejected{};
+  for (const Operation& op : facts.operations) {
+    if (op.completed_at < step.start || op.completed_at >= step.end) continue;
+    const std::size_t slot = kind_slot(op.kind);
+    if (op.outcome == OpOutcome::kOk) {
+      latencies[slot].push_back(models::to_ms(op.completed_at - op.invoked_at));
+    } else if (op.outcome == OpOutcome::kRejected) {
+      ++rejected[slot];
+    } else {
+      ++errors[slot];
+    }
+  }
   json metrics = json::object();
   for (const auto& [kind, name] : kKinds) {
-    std::vector<double> latencies;
-    std::uint64_t errors = 0;
-    std::uint64_t rejected = 0;
-    for (const Operation& op : facts.operations) {
-      if (op.kind != kind || op.completed_at < step.start || op.completed_at >= step.end) {
-        continue;
-      }
-      if (op.outcome == OpOutcome::kOk) {
-        latencies.push_back(models::to_ms(op.completed_at - op.invoked_at));
-      } else if (op.outcome == OpOutcome::kRejected) {
-        ++rejected;
-      } else {
-        ++errors;
-      }
-    }
-    std::sort(latencies.begin(), latencies.end());
-    metrics[name] = {{"ok", latencies.size()},
-                     {"errors", errors},
-                     {"rejected", rejected},
-                     {"p50_ms", number(exact_percentile(latencies, 0.50))},
-                     {"p99_ms", number(exact_percentile(latencies, 0.99))}};
+    std::vector<double>& of_kind = latencies[kind_slot(kind)];
+    std::sort(of_kind.begin(), of_kind.end());
+    metrics[name] = {{"ok", of_kind.size()},
+                     {"errors", errors[kind_slot(kind)]},
+                     {"rejected", rejected[kind_slot(kind)]},
+                     {"p50_ms", number(exact_percentile(of_kind, 0.50))},
+                     {"p99_ms", number(exact_percentile(of_kind, 0.99))}};
   }
   std::optional<double> max_lag;
   for (std::size_t i = 0; i < facts.lag.times.size(); ++i) {
@@ -421,8 +421,7 @@ json stale_figures(const StaleReadFigures& figures) {
   return {{"count", figures.count}, {"max_staleness_ms", number(figures.max_staleness_ms)}};
 }
 
-json stale_reads_section(const RunFacts& facts) {
-  const StaleReads stale = find_stale_reads(facts);
+json stale_reads_section(const RunFacts& facts, const StaleReads& stale) {
   json by_region = json::object();
   for (std::size_t r = 0; r < facts.regions.size(); ++r) {
     by_region[facts.regions[r]] = stale_figures(stale.by_region[r]);
@@ -455,8 +454,7 @@ json operation_json(const RunFacts& facts, std::size_t index) {
           {"node", op.node ? json(replica_name(facts, *op.node)) : json(nullptr)}};
 }
 
-void add_linearizability(const RunFacts& facts, json& consistency) {
-  const Linearizability checked = check_linearizability(facts, LinearizabilityConfig{});
+void add_linearizability(const RunFacts& facts, const Linearizability& checked, json& consistency) {
   json counterexample = json::array();
   for (std::size_t index : checked.counterexample) {
     counterexample.push_back(operation_json(facts, index));
@@ -482,8 +480,7 @@ void add_linearizability(const RunFacts& facts, json& consistency) {
       {"counterexample", std::move(counterexample)}};
 }
 
-void add_sessions(const RunFacts& facts, json& consistency) {
-  const SessionGuarantees sessions = check_session_guarantees(facts);
+void add_sessions(const RunFacts& facts, const SessionGuarantees& sessions, json& consistency) {
   json examples = json::array();
   const auto add_examples = [&](const char* guarantee, const auto& list) {
     for (const SessionViolation& v : list) {
@@ -548,9 +545,10 @@ json reconciliation_section(const RunFacts& facts) {
 
 void add_consistency(const RunFacts& facts, json& report) {
   json consistency = json::object();
-  consistency["stale_reads"] = stale_reads_section(facts);
-  add_linearizability(facts, consistency);
-  add_sessions(facts, consistency);
+  const PerKeyFindings per_key = check_per_key(facts, LinearizabilityConfig{});
+  consistency["stale_reads"] = stale_reads_section(facts, per_key.stale_reads);
+  add_linearizability(facts, per_key.linearizability, consistency);
+  add_sessions(facts, per_key.sessions, consistency);
   consistency["split_brain"] = split_brain_section(facts);
   consistency["duplicate_applications"] = find_duplicate_applications(facts).count;
   consistency["reconciliation"] = reconciliation_section(facts);
@@ -581,10 +579,22 @@ std::ostringstream classic_stream() {
   return out;
 }
 
+// `value` rounded to `decimals` places, written with exactly that many. std::to_chars writes
+// what printf's "%.*f" (in the C locale, so what the classic stream) would, without building a
+// stream per number: timeseries.csv has one per replica per lag sample.
+void append_fixed(std::string& out, double value, int decimals) {
+  std::array<char, 512> buffer;  // a double's integer part has at most 309 digits
+  const auto [end, error] =
+      std::to_chars(buffer.data(), buffer.data() + buffer.size(), round_to(value, decimals),
+                    std::chars_format::fixed, decimals);
+  CUTOVER_CHECK(error == std::errc(), "cannot write " + std::to_string(value));
+  out.append(buffer.data(), end);
+}
+
 std::string fixed(double value, int decimals) {
-  auto out = classic_stream();
-  out << std::fixed << std::setprecision(decimals) << round_to(value, decimals);
-  return out.str();
+  std::string text;
+  append_fixed(text, value, decimals);
+  return text;
 }
 
 // A report value for the terminal: integers as such, floats with `decimals`, null as "n/a".
@@ -790,23 +800,23 @@ std::string render_summary(const json& report) {
 }
 
 std::string render_timeseries_csv(const RunFacts& facts) {
-  auto out = classic_stream();
-  out << "time_s,primary";
-  for (const auto& replica : facts.replicas) out << ",lag_ms." << replica;
-  out << "\n";
+  std::string out = "time_s,primary";
+  for (const auto& replica : facts.replicas) out += ",lag_ms." + replica;
+  out += "\n";
   const LagSeries& lag = facts.lag;
   for (std::size_t i = 0; i < lag.times.size(); ++i) {
-    out << fixed(models::to_seconds(lag.times[i]), kTimeDecimals) << ",";
-    if (i < lag.primary.size() && lag.primary[i]) out << replica_name(facts, *lag.primary[i]);
+    append_fixed(out, models::to_seconds(lag.times[i]), kTimeDecimals);
+    out += ",";
+    if (i < lag.primary.size() && lag.primary[i]) out += replica_name(facts, *lag.primary[i]);
     for (std::size_t r = 0; r < facts.replicas.size(); ++r) {
-      out << ",";
+      out += ",";
       if (r < lag.lag_ms.size() && i < lag.lag_ms[r].size() && std::isfinite(lag.lag_ms[r][i])) {
-        out << fixed(lag.lag_ms[r][i], kTimeDecimals);
+        append_fixed(out, lag.lag_ms[r][i], kTimeDecimals);
       }
     }
-    out << "\n";
+    out += "\n";
   }
-  return out.str();
+  return out;
 }
 
 }  // namespace cutover::analysis

@@ -5,25 +5,28 @@
 
 namespace cutover::analysis {
 
+void OpCounts::add(OpOutcome outcome) {
+  ++attempted;
+  switch (outcome) {
+    case OpOutcome::kOk:
+      ++ok;
+      break;
+    case OpOutcome::kFailed:
+      ++failed;
+      break;
+    case OpOutcome::kTimedOut:
+      ++timed_out;
+      break;
+    case OpOutcome::kRejected:
+      ++rejected;
+      break;
+  }
+}
+
 OpCounts count_operations(const RunFacts& facts, OpKind kind) {
   OpCounts counts;
   for (const auto& op : facts.operations) {
-    if (op.kind != kind) continue;
-    ++counts.attempted;
-    switch (op.outcome) {
-      case OpOutcome::kOk:
-        ++counts.ok;
-        break;
-      case OpOutcome::kFailed:
-        ++counts.failed;
-        break;
-      case OpOutcome::kTimedOut:
-        ++counts.timed_out;
-        break;
-      case OpOutcome::kRejected:
-        ++counts.rejected;
-        break;
-    }
+    if (op.kind == kind) counts.add(op.outcome);
   }
   return counts;
 }

@@ -29,6 +29,8 @@ struct OpCounts {
   std::uint64_t failed = 0;
   std::uint64_t timed_out = 0;
   std::uint64_t rejected = 0;  // by the read-only flag; not counted against availability
+
+  void add(OpOutcome outcome);
 };
 
 OpCounts count_operations(const RunFacts& facts, OpKind kind);

@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <bit>
 #include <limits>
-#include <map>
+#include <memory_resource>
+#include <optional>
 #include <set>
 #include <tuple>
 #include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include <boost/container_hash/hash.hpp>
 
@@ -41,94 +44,133 @@ struct KeyHistory {
   std::vector<std::uint32_t> writers;
 };
 
-bool takes_part(const Operation& op) {
+template <typename Op>
+bool takes_part(const Op& op) {
   if (op.outcome == OpOutcome::kOk) return true;
   return op.outcome == OpOutcome::kTimedOut && op.kind == OpKind::kWrite;
 }
 
-// The versions of the kept operations as dense indices, and what the search needs per value.
-void index_values(KeyHistory& history) {
-  history.values = {Version{}};
-  for (const SearchOp& op : history.ops) history.values.push_back(op.version);
-  std::sort(history.values.begin(), history.values.end());
-  history.values.erase(std::unique(history.values.begin(), history.values.end()),
-                       history.values.end());
-  const auto index_of = [&](Version v) {
-    return static_cast<std::uint32_t>(
-        std::lower_bound(history.values.begin(), history.values.end(), v) - history.values.begin());
-  };
-  history.reads.assign(history.values.size(), 0);
-  history.writers.assign(history.values.size(), 0);
-  history.initial = index_of(Version{});
-  ++history.writers[history.initial];
-  for (SearchOp& op : history.ops) {
-    op.value = index_of(op.version);
-    ++(op.write ? history.writers : history.reads)[op.value];
-  }
+// Version's order (epoch, then index) on the two integers: std::sort calls it millions of
+// times, and the defaulted three-way comparison through the two StrongIds is slower.
+bool older(Version a, Version b) {
+  return a.epoch.value < b.epoch.value ||
+         (a.epoch.value == b.epoch.value && a.index.value < b.index.value);
 }
 
 // Timed-out writes of unknown version, ascending by (invoked_at, index).
 using UnknownWrites = std::vector<std::pair<std::int64_t, std::size_t>>;
 
-// One stand-in write per orphan version (read, but written by no write of known version): the
-// orphan was written by one of the unknown writes invoked before its first read returned, so at
-// some instant between the earliest such invocation and that return. None when there is no
-// such write: the read then has no explanation and fails the search.
-void add_stand_ins(const std::map<Version, std::int64_t>& first_read_return_us,
-                   const std::vector<Version>& written, const UnknownWrites& unknown,
-                   std::vector<SearchOp>& ops) {
-  for (const auto& [version, read_return_us] : first_read_return_us) {
-    if (std::binary_search(written.begin(), written.end(), version)) continue;
-    if (unknown.empty() || unknown.front().first > read_return_us) continue;
-    ops.push_back({.operation = unknown.front().second,
-                   .write = true,
-                   .version = version,
-                   .call_us = unknown.front().first,
-                   .return_us = read_return_us});
+// What the rules for timed-out writes need to know of one version among a key's operations.
+struct VersionFacts {
+  Version version;
+  std::optional<std::int64_t> first_read_return_us;  // the earliest return of a read of it
+  bool written = false;                              // by a write of known version
+  bool kept = false;  // some operation of the search has it: it gets a value index
+};
+
+// The subset's distinct versions, ascending, and the position in that list of each operation's.
+// One sort serves every question prepare asks about versions.
+std::vector<VersionFacts> facts_by_version(const std::vector<KeyedOperation>& subset,
+                                           std::vector<std::uint32_t>& version_of) {
+  std::vector<std::pair<Version, std::uint32_t>> by_version;  // (version, position in subset)
+  by_version.reserve(subset.size());
+  for (std::uint32_t p = 0; p < subset.size(); ++p) by_version.emplace_back(subset[p].version, p);
+  std::sort(by_version.begin(), by_version.end(),
+            [](const auto& a, const auto& b) { return older(a.first, b.first); });
+  std::vector<VersionFacts> versions;
+  version_of.resize(subset.size());
+  for (const auto& [version, p] : by_version) {
+    if (versions.empty() || versions.back().version != version) versions.push_back({version});
+    VersionFacts& facts = versions.back();
+    version_of[p] = static_cast<std::uint32_t>(versions.size() - 1);
+    const KeyedOperation& op = subset[p];
+    if (op.kind == OpKind::kRead && op.version != Version{}) {
+      const std::int64_t returned = micros(op.completed_at);
+      facts.first_read_return_us =
+          std::min(facts.first_read_return_us.value_or(returned), returned);
+    } else if (op.kind == OpKind::kWrite && op.version != Version{}) {
+      facts.written = true;
+    }
+  }
+  return versions;
+}
+
+// Dense value indices for the versions some search operation has, plus Version{} (the initial
+// state, the smallest version, so index 0); `ops[i].value` holds the version's position in
+// `versions` on entry and its value index on return. Then what the search needs per value.
+void index_values(std::vector<VersionFacts>& versions, KeyHistory& history) {
+  for (const SearchOp& op : history.ops) versions[op.value].kept = true;
+  std::vector<std::uint32_t> value_of(versions.size());
+  history.values = {Version{}};
+  history.initial = 0;
+  for (std::size_t v = 0; v < versions.size(); ++v) {
+    if (versions[v].version == Version{}) {
+      value_of[v] = history.initial;
+    } else if (versions[v].kept) {
+      value_of[v] = static_cast<std::uint32_t>(history.values.size());
+      history.values.push_back(versions[v].version);
+    }
+  }
+  history.reads.assign(history.values.size(), 0);
+  history.writers.assign(history.values.size(), 0);
+  ++history.writers[history.initial];
+  for (SearchOp& op : history.ops) {
+    op.value = value_of[op.value];
+    ++(op.write ? history.writers : history.reads)[op.value];
   }
 }
 
-// The search input for one key from a subset of its operations (indices into `all`, each one
+// The search input for one key from a subset of its operations (in history order, each one
 // taking part). Applies the header's rules for timed-out writes.
-KeyHistory prepare(const OperationLog& all, const std::vector<std::size_t>& subset) {
-  std::map<Version, std::int64_t> first_read_return_us;  // version read -> earliest read return
-  std::vector<Version> written;                          // known versions
+KeyHistory prepare(const std::vector<KeyedOperation>& subset) {
+  std::vector<std::uint32_t> version_of;
+  std::vector<VersionFacts> versions = facts_by_version(subset, version_of);
   UnknownWrites unknown;
-  for (std::size_t i : subset) {
-    const Operation& op = all[i];
-    if (op.kind == OpKind::kRead && op.version != Version{}) {
-      const auto [it, inserted] = first_read_return_us.emplace(op.version, micros(op.completed_at));
-      if (!inserted) it->second = std::min(it->second, micros(op.completed_at));
-    } else if (op.kind == OpKind::kWrite && op.version != Version{}) {
-      written.push_back(op.version);
-    } else if (op.kind == OpKind::kWrite && op.outcome == OpOutcome::kTimedOut) {
-      unknown.emplace_back(micros(op.invoked_at), i);
+  for (const KeyedOperation& op : subset) {
+    if (op.kind == OpKind::kWrite && op.version == Version{} &&
+        op.outcome == OpOutcome::kTimedOut) {
+      unknown.emplace_back(micros(op.invoked_at), op.index);
     }
   }
-  std::sort(written.begin(), written.end());
   std::sort(unknown.begin(), unknown.end());
   KeyHistory history;
-  for (std::size_t i : subset) {
-    const Operation& op = all[i];
-    SearchOp search_op{.operation = i,
+  for (std::uint32_t p = 0; p < subset.size(); ++p) {
+    const KeyedOperation& op = subset[p];
+    SearchOp search_op{.operation = op.index,
                        .write = op.kind == OpKind::kWrite,
                        .version = op.version,
+                       .value = version_of[p],  // a position in `versions` until index_values
                        .call_us = micros(op.invoked_at),
                        .return_us = micros(op.completed_at)};
     if (op.outcome == OpOutcome::kTimedOut) {
       if (op.version == Version{}) continue;  // stood in for below
-      const auto read = first_read_return_us.find(op.version);
-      if (read == first_read_return_us.end()) continue;  // never observed: may not have happened
-      search_op.return_us = std::max(search_op.call_us, read->second);
+      const std::optional<std::int64_t> read = versions[version_of[p]].first_read_return_us;
+      if (!read) continue;  // never observed: may not have happened
+      search_op.return_us = std::max(search_op.call_us, *read);
     }
     history.ops.push_back(search_op);
   }
-  add_stand_ins(first_read_return_us, written, unknown, history.ops);
+  // One stand-in write per orphan version (read, but written by no write of known version):
+  // the orphan was written by one of the unknown writes invoked before its first read
+  // returned, so at some instant between the earliest such invocation and that return. None
+  // when there is no such write: the read then has no explanation and fails the search.
+  for (std::uint32_t v = 0; v < versions.size(); ++v) {
+    const std::optional<std::int64_t> read_return_us = versions[v].first_read_return_us;
+    if (!read_return_us || versions[v].written) continue;
+    if (unknown.empty() || unknown.front().first > *read_return_us) continue;
+    history.ops.push_back({.operation = unknown.front().second,
+                           .write = true,
+                           .version = versions[v].version,
+                           .value = v,
+                           .call_us = unknown.front().first,
+                           .return_us = *read_return_us});
+  }
   std::sort(history.ops.begin(), history.ops.end(), [](const SearchOp& x, const SearchOp& y) {
-    return std::tie(x.call_us, x.operation, x.version) <
-           std::tie(y.call_us, y.operation, y.version);
+    if (x.call_us != y.call_us) return x.call_us < y.call_us;
+    if (x.operation != y.operation) return x.operation < y.operation;
+    return older(x.version, y.version);
   });
-  index_values(history);
+  index_values(versions, history);
   return history;
 }
 
@@ -204,7 +246,7 @@ class LinearizedSet {
 // stored back to back in one arena; the hash set holds entry numbers (never iterated).
 class Memo {
  public:
-  Memo() : index_(64, Hash{this}, Equal{this}) {}
+  Memo() : index_(64, Hash{this}, Equal{this}, &nodes_) {}
   Memo(const Memo&) = delete;
   Memo& operator=(const Memo&) = delete;
 
@@ -253,7 +295,13 @@ class Memo {
 
   std::vector<std::uint32_t> arena_;
   std::vector<Entry> entries_;
-  std::unordered_set<std::size_t, Hash, Equal> index_;
+  // The hash set's nodes and bucket arrays come from a bump allocator, all released with the
+  // memo: one malloc per explored configuration was a fifth of the search's time. The set and
+  // its growth are those of std::unordered_set, so bytes() (and the memory budget) is
+  // unchanged; it does not count bucket arrays outgrown, kept until the end (less than the
+  // current one together).
+  std::pmr::monotonic_buffer_resource nodes_;
+  std::pmr::unordered_set<std::size_t, Hash, Equal> index_;
 };
 
 struct SearchResult {
@@ -344,28 +392,27 @@ class Search {
   std::uint64_t memo_bytes_max_;
 };
 
+// Calls and returns ordered by (time, calls first, operation). The calls already are: the ops
+// are in call order (see prepare), so only the returns are sorted, then merged in.
 void Search::link_in_time_order() {
-  struct Event {
-    std::int64_t at_us;
-    bool is_return;
-    std::uint32_t op;
-  };
-  std::vector<Event> events;
-  events.reserve(2 * n_);
-  for (std::uint32_t i = 0; i < n_; ++i) {
-    events.push_back({history_.ops[i].call_us, false, i});
-    events.push_back({history_.ops[i].return_us, true, i});
-  }
-  std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
-    return std::tie(a.at_us, a.is_return, a.op) < std::tie(b.at_us, b.is_return, b.op);
+  std::vector<std::uint32_t> returns(n_);
+  for (std::uint32_t i = 0; i < n_; ++i) returns[i] = i;
+  const std::vector<SearchOp>& ops = history_.ops;
+  std::sort(returns.begin(), returns.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return std::tie(ops[a].return_us, a) < std::tie(ops[b].return_us, b);
   });
   std::uint32_t last = head_;
-  for (const Event& event : events) {
-    const std::uint32_t entry = event.is_return ? n_ + event.op : event.op;
+  const auto append = [&](std::uint32_t entry) {
     next_[last] = entry;
     prev_[entry] = last;
     last = entry;
+  };
+  std::uint32_t call = 0;
+  for (const std::uint32_t op : returns) {
+    for (; call < n_ && ops[call].call_us <= ops[op].return_us; ++call) append(call);
+    append(n_ + op);
   }
+  for (; call < n_; ++call) append(call);  // only when a return precedes its own call
 }
 
 // Linearizes `call` now if it can take effect and that leads to an unexplored configuration.
@@ -420,15 +467,15 @@ SearchResult search(const KeyHistory& history, std::uint64_t steps_max,
 // remaining read returns. Both removals keep a linearizable history linearizable, so what is
 // left still proves a violation on its own. A write of unknown version goes only when no
 // remaining read returns an orphan.
-std::vector<std::size_t> without_chunk(const OperationLog& all, const std::vector<std::size_t>& ops,
-                                       std::size_t start, std::size_t length) {
+std::vector<KeyedOperation> without_chunk(const std::vector<KeyedOperation>& ops, std::size_t start,
+                                          std::size_t length) {
   const auto in_chunk = [&](std::size_t position) {
     return position >= start && position - start < length;
   };
   std::set<Version> still_read;
   std::set<Version> written;
   for (std::size_t p = 0; p < ops.size(); ++p) {
-    const Operation& op = all[ops[p]];
+    const KeyedOperation& op = ops[p];
     if (op.kind == OpKind::kWrite) written.insert(op.version);
     if (op.kind == OpKind::kRead && op.version != Version{} && !in_chunk(p)) {
       still_read.insert(op.version);
@@ -436,9 +483,9 @@ std::vector<std::size_t> without_chunk(const OperationLog& all, const std::vecto
   }
   const bool orphan_read = std::any_of(still_read.begin(), still_read.end(),
                                        [&](Version v) { return !written.contains(v); });
-  std::vector<std::size_t> kept;
+  std::vector<KeyedOperation> kept;
   for (std::size_t p = 0; p < ops.size(); ++p) {
-    const Operation& op = all[ops[p]];
+    const KeyedOperation& op = ops[p];
     const bool needed = op.kind == OpKind::kWrite &&
                         (op.version == Version{} ? orphan_read : still_read.contains(op.version));
     if (!in_chunk(p) || needed) kept.push_back(ops[p]);
@@ -446,14 +493,14 @@ std::vector<std::size_t> without_chunk(const OperationLog& all, const std::vecto
   return kept;
 }
 
-// Shrinks a non-linearizable key history (ascending operation indices) to a smaller one that is
+// Shrinks a non-linearizable key history (in history order) to a smaller one that is
 // still not linearizable: chunks of halving size are removed while the violation remains.
-std::vector<std::size_t> shrink(const OperationLog& all, std::vector<std::size_t> ops,
-                                const LinearizabilityConfig& config) {
+std::vector<KeyedOperation> shrink(std::vector<KeyedOperation> ops,
+                                   const LinearizabilityConfig& config) {
   std::uint64_t budget = config.shrink_steps_max;
-  const auto still_fails = [&](const std::vector<std::size_t>& candidate) {
+  const auto still_fails = [&](const std::vector<KeyedOperation>& candidate) {
     const SearchResult result = search(
-        prepare(all, candidate), std::min(config.steps_per_key_max, budget), config.memo_bytes_max);
+        prepare(candidate), std::min(config.steps_per_key_max, budget), config.memo_bytes_max);
     budget -= std::min(budget, result.steps);
     return result.verdict == Verdict::kNotLinearizable;
   };
@@ -461,7 +508,7 @@ std::vector<std::size_t> shrink(const OperationLog& all, std::vector<std::size_t
   while (budget > 0) {
     bool removed = false;
     for (std::size_t start = 0; start < ops.size() && budget > 0;) {
-      std::vector<std::size_t> candidate = without_chunk(all, ops, start, chunk);
+      std::vector<KeyedOperation> candidate = without_chunk(ops, start, chunk);
       if (candidate.size() < ops.size() && still_fails(candidate)) {
         ops = std::move(candidate);
         removed = true;
@@ -477,35 +524,47 @@ std::vector<std::size_t> shrink(const OperationLog& all, std::vector<std::size_t
 
 }  // namespace
 
-Linearizability check_linearizability(const RunFacts& facts, const LinearizabilityConfig& config) {
-  const OperationsByKey by_key = group_by_key(facts.operations, takes_part);
-  Linearizability result;
-  std::uint64_t total_left = config.steps_total_max;
-  for (std::size_t k = 0; k < by_key.key_count(); ++k) {
-    const Key key = by_key.keys[k];
-    const std::span<const std::uint32_t> indices = by_key.of(k);
-    const std::vector<std::size_t> ops(indices.begin(), indices.end());
-    const KeyHistory history = prepare(facts.operations, ops);
-    if (history.ops.empty()) continue;
-    ++result.checked_keys;
-    const SearchResult searched =
-        search(history, std::min(config.steps_per_key_max, total_left), config.memo_bytes_max);
-    result.steps += searched.steps;
-    total_left -= std::min(total_left, searched.steps);
-    if (searched.verdict == Verdict::kUnknown) ++result.unknown_keys;
-    if (searched.verdict != Verdict::kNotLinearizable) continue;
-    ++result.violating_keys;
-    if (!result.counterexample_key) {
-      result.counterexample_key = key;
-      result.counterexample = shrink(facts.operations, ops, config);
+LinearizabilityCheck::LinearizabilityCheck(const LinearizabilityConfig& config)
+    : config_(config), total_left_(config.steps_total_max) {}
+
+void LinearizabilityCheck::check_key(Key key, std::span<const KeyedOperation> ops) {
+  taking_part_.clear();
+  for (const KeyedOperation& op : ops) {
+    if (takes_part(op)) taking_part_.push_back(op);
+  }
+  const KeyHistory history = prepare(taking_part_);
+  if (history.ops.empty()) return;
+  ++result_.checked_keys;
+  const SearchResult searched =
+      search(history, std::min(config_.steps_per_key_max, total_left_), config_.memo_bytes_max);
+  result_.steps += searched.steps;
+  total_left_ -= std::min(total_left_, searched.steps);
+  if (searched.verdict == Verdict::kUnknown) ++result_.unknown_keys;
+  if (searched.verdict != Verdict::kNotLinearizable) return;
+  ++result_.violating_keys;
+  if (!result_.counterexample_key) {
+    result_.counterexample_key = key;
+    for (const KeyedOperation& op : shrink(taking_part_, config_)) {
+      result_.counterexample.push_back(op.index);
     }
   }
+}
+
+Linearizability LinearizabilityCheck::finish() const {
+  Linearizability result = result_;
   CUTOVER_CHECK(result.violating_keys + result.unknown_keys <= result.checked_keys,
                 "linearizability key counts disagree");
   result.verdict = result.violating_keys > 0 ? Verdict::kNotLinearizable
                    : result.unknown_keys > 0 ? Verdict::kUnknown
                                              : Verdict::kLinearizable;
   return result;
+}
+
+Linearizability check_linearizability(const RunFacts& facts, const LinearizabilityConfig& config) {
+  LinearizabilityCheck check(config);
+  for_each_key(facts.operations, takes_part<Operation>,
+               [&](Key key, std::span<const KeyedOperation> ops) { check.check_key(key, ops); });
+  return check.finish();
 }
 
 }  // namespace cutover::analysis

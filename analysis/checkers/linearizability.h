@@ -42,8 +42,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <vector>
 
+#include "analysis/checkers/operations_by_key.h"
 #include "analysis/history.h"
 
 namespace cutover::analysis {
@@ -75,5 +77,25 @@ struct Linearizability {
 };
 
 Linearizability check_linearizability(const RunFacts& facts, const LinearizabilityConfig& config);
+
+// The same check fed one key at a time, for a caller that sweeps the history by key once for
+// several checkers (analysis/checkers/per_key_checks.h). check_linearizability is this over
+// every key of the history.
+class LinearizabilityCheck {
+ public:
+  explicit LinearizabilityCheck(const LinearizabilityConfig& config);
+  // REQUIRES: keys in ascending order, each once (the total step budget goes to the lowest keys
+  // first); `ops` the key's operations in history order, of which those that do not take part
+  // are skipped.
+  void check_key(Key key, std::span<const KeyedOperation> ops);
+  // The verdict over the keys checked so far.
+  Linearizability finish() const;
+
+ private:
+  LinearizabilityConfig config_;
+  std::uint64_t total_left_;
+  Linearizability result_;
+  std::vector<KeyedOperation> taking_part_;  // scratch for check_key
+};
 
 }  // namespace cutover::analysis

@@ -17,8 +17,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
+#include <utility>
 #include <vector>
 
+#include "analysis/checkers/operations_by_key.h"
 #include "analysis/history.h"
 
 namespace cutover::analysis {
@@ -38,5 +41,30 @@ struct SessionGuarantees {
 };
 
 SessionGuarantees check_session_guarantees(const RunFacts& facts);
+
+// The same check fed one key at a time, for a caller that sweeps the history by key once for
+// several checkers (analysis/checkers/per_key_checks.h). check_session_guarantees is this over
+// every key of the history.
+class SessionGuaranteeCheck {
+ public:
+  // `ops`: one key's operations in history order (any outcome; only kOk ones count), each key
+  // once, in any order.
+  void check_key(std::span<const KeyedOperation> ops);
+  // The violations over the keys checked so far.
+  SessionGuarantees finish(const RunFacts& facts);
+
+ private:
+  // Scratch for check_key. A session (client, session) is, with the key, the unit both
+  // guarantees are checked over: per hash-table slot its first and last operation (positions in
+  // the key's operations), and per operation the next one of its session.
+  static constexpr std::uint32_t kNone = ~std::uint32_t{0};
+  std::vector<std::uint32_t> first_;
+  std::vector<std::uint32_t> last_;
+  std::vector<std::uint32_t> next_;
+  std::vector<std::uint32_t> stream_;  // one session's positions
+  // (read, earlier) operation indices.
+  std::vector<std::pair<std::size_t, std::size_t>> read_your_writes_;
+  std::vector<std::pair<std::size_t, std::size_t>> monotonic_reads_;
+};
 
 }  // namespace cutover::analysis

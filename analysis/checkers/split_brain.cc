@@ -21,15 +21,20 @@ struct Period {
 
 std::vector<Period> write_periods(const RunFacts& facts) {
   std::map<std::pair<NodeId, models::Epoch>, Period> periods;
+  // Acks come in runs of one primary's: the run's period is looked up once.
+  auto current = periods.end();
   for (const AckRecord& ack : facts.acks) {
     if (ack.kind != OpKind::kWrite) continue;
     // A primary's period runs over the writes it accepted (and went on to acknowledge).
     const TimePoint accepted = ack.accepted_at;
-    const auto [it, inserted] =
-        periods.try_emplace({ack.node, ack.epoch}, Period{ack.node, ack.epoch, accepted, accepted});
-    if (inserted) continue;
-    it->second.first = std::min(it->second.first, accepted);
-    it->second.last = std::max(it->second.last, accepted);
+    if (current == periods.end() || current->first != std::pair(ack.node, ack.epoch)) {
+      const auto [it, inserted] = periods.try_emplace(
+          {ack.node, ack.epoch}, Period{ack.node, ack.epoch, accepted, accepted});
+      current = it;
+      if (inserted) continue;
+    }
+    current->second.first = std::min(current->second.first, accepted);
+    current->second.last = std::max(current->second.last, accepted);
   }
   std::vector<Period> sorted;
   for (const auto& [id, period] : periods) sorted.push_back(period);
@@ -51,47 +56,62 @@ void climb(EpochSteps& steps, TimePoint at, models::Epoch epoch) {
   if (steps.empty() || steps.back().second < epoch) steps.emplace_back(at, epoch);
 }
 
-EpochSteps established_epochs(const RunFacts& facts) {
+struct Established {
+  EpochSteps steps;
+  bool acks_in_time_order = true;
+};
+
+Established established_epochs(const RunFacts& facts) {
   std::vector<std::pair<TimePoint, models::Epoch>> failovers;
   for (const FailoverRecord& failover : facts.failovers) {
     failovers.emplace_back(failover.at, failover.epoch);
   }
   std::sort(failovers.begin(), failovers.end());
-  bool acks_in_time_order = true;
+  Established established;
+  EpochSteps& steps = established.steps;
+  // Merge without copying the acks (an hour of them is 18 million), checking their order on
+  // the way.
+  auto failover = failovers.begin();
   std::optional<TimePoint> previous;
   for (const AckRecord& ack : facts.acks) {
-    if (previous && ack.at < *previous) acks_in_time_order = false;
+    if (previous && ack.at < *previous) {
+      established.acks_in_time_order = false;
+      break;
+    }
     previous = ack.at;
-  }
-  EpochSteps steps;
-  if (!acks_in_time_order) {  // not from the simulator, which appends in time order: sort a copy
-    std::vector<std::pair<TimePoint, models::Epoch>> all = failovers;
-    for (const AckRecord& ack : facts.acks) all.emplace_back(ack.at, ack.epoch);
-    std::sort(all.begin(), all.end());
-    for (const auto& [at, epoch] : all) climb(steps, at, epoch);
-    return steps;
-  }
-  // Merge without copying the acks (an hour of them is 18 million).
-  auto failover = failovers.begin();
-  for (const AckRecord& ack : facts.acks) {
     for (; failover != failovers.end() && failover->first <= ack.at; ++failover) {
       climb(steps, failover->first, failover->second);
     }
     climb(steps, ack.at, ack.epoch);
   }
+  if (!established.acks_in_time_order) {
+    // Not from the simulator, which appends in time order: sort a copy.
+    steps.clear();
+    std::vector<std::pair<TimePoint, models::Epoch>> all = failovers;
+    for (const AckRecord& ack : facts.acks) all.emplace_back(ack.at, ack.epoch);
+    std::sort(all.begin(), all.end());
+    for (const auto& [at, epoch] : all) climb(steps, at, epoch);
+    return established;
+  }
   for (; failover != failovers.end(); ++failover) climb(steps, failover->first, failover->second);
-  return steps;
+  return established;
 }
 
 // Acks sent in an epoch older than one already established (strictly) before them.
 std::uint64_t count_deposed_acks(const RunFacts& facts) {
-  const EpochSteps established = established_epochs(facts);
+  const Established established = established_epochs(facts);
+  const EpochSteps& steps = established.steps;
   std::uint64_t deposed = 0;
+  auto after = steps.begin();  // the first step at or after the ack
   for (const AckRecord& ack : facts.acks) {
-    const auto after = std::lower_bound(
-        established.begin(), established.end(), ack.at,
-        [](const std::pair<TimePoint, models::Epoch>& e, TimePoint t) { return e.first < t; });
-    if (after != established.begin() && ack.epoch < std::prev(after)->second) ++deposed;
+    if (established.acks_in_time_order) {
+      while (after != steps.end() && after->first < ack.at) ++after;  // acks ascend: walk
+    } else {
+      after = std::lower_bound(
+          steps.begin(), steps.end(), ack.at,
+          [](const std::pair<TimePoint, models::Epoch>& e, TimePoint t) { return e.first < t; });
+    }
+    if (after != steps.begin() && ack.epoch < std::prev(after)->second) ++deposed;
   }
   return deposed;
 }

@@ -18,8 +18,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
+#include <utility>
 #include <vector>
 
+#include "analysis/checkers/operations_by_key.h"
 #include "analysis/history.h"
 
 namespace cutover::analysis {
@@ -37,5 +40,29 @@ struct StaleReads {
 };
 
 StaleReads find_stale_reads(const RunFacts& facts);
+
+// The same check fed one key at a time, for a caller that sweeps the history by key once for
+// several checkers (analysis/checkers/per_key_checks.h). find_stale_reads is this over every
+// key of the history.
+class StaleReadCheck {
+ public:
+  // `ops`: one key's operations in history order (any outcome; only kOk ones count), each key
+  // once, in any order.
+  void check_key(std::span<const KeyedOperation> ops);
+  // The figures over the keys checked so far.
+  StaleReads finish(const RunFacts& facts);
+
+ private:
+  struct StaleRead {
+    std::size_t operation = 0;
+    std::uint32_t client_region = 0;
+    TimePoint invoked_at{};
+    double staleness_ms = 0;
+  };
+  // Scratch for check_key: (time, position in the key's operations).
+  std::vector<std::pair<TimePoint, std::uint32_t>> writes_;
+  std::vector<std::pair<TimePoint, std::uint32_t>> reads_;
+  std::vector<StaleRead> stale_;
+};
 
 }  // namespace cutover::analysis

@@ -120,6 +120,31 @@ TEST(Histogram, ValuesOutsideTheAxisReportTheExactExtremes) {
   EXPECT_NEAR(*histogram.percentile(0.6), 1.0, 0.005);
 }
 
+// add(ms, also) puts each sample in both histograms, as two add(ms) would: same bins (the
+// underflow and overflow ones included), counts, sums and extremes.
+TEST(Histogram, AddingToTwoAtOnceEqualsAddingToEach) {
+  models::Rng rng(3);
+  LatencyHistogram one_by_one;
+  LatencyHistogram both;
+  LatencyHistogram also;
+  for (int i = 0; i < 2000; ++i) {
+    const double ms = i % 100 == 0 ? 0.0 : i % 101 == 0 ? 3e7 : 0.01 + rng.uniform01() * 500.0;
+    one_by_one.add(ms);
+    both.add(ms, also);
+  }
+  for (const LatencyHistogram* h : {&both, &also}) {
+    EXPECT_EQ(h->count(), one_by_one.count());
+    EXPECT_EQ(h->mean(), one_by_one.mean());
+    EXPECT_EQ(h->min(), one_by_one.min());
+    EXPECT_EQ(h->max(), one_by_one.max());
+    for (int permille = 0; permille <= 1000; ++permille) {
+      ASSERT_EQ(h->percentile(permille / 1000.0), one_by_one.percentile(permille / 1000.0))
+          << permille;
+    }
+  }
+  EXPECT_THROW(both.add(-1.0, also), models::InvariantViolation);
+}
+
 TEST(Histogram, NegativeLatencyIsRejected) {
   LatencyHistogram histogram;
   EXPECT_THROW(histogram.add(-1.0), models::InvariantViolation);

@@ -2,7 +2,14 @@
 // each expectation is worked out from the operations listed beside it.
 #include "analysis/latency_series.h"
 
+#include <algorithm>
+#include <array>
+#include <vector>
+
 #include <gtest/gtest.h>
+
+#include "analysis/quantile.h"
+#include "models/core/rng.h"
 
 #include "tests/analysis/facts_builder.h"
 
@@ -96,6 +103,66 @@ TEST(LatencyCdf, ManyOperationsAreThinnedToQuantileLevelsKeepingTheTail) {
   EXPECT_DOUBLE_EQ(cdf.back().fraction, 1.0);
   // Every one of the 30 slowest writes is its own point.
   EXPECT_NEAR(cdf[cdf.size() - 30].latency_ms, 2971, 1e-9);
+}
+
+// Differential: the series count, sort and select latencies their own way (as microsecond
+// counts, by counting when they span little, by selection, both kinds in the same passes);
+// over random latencies they must match a plain sort of the ms values. Two spans: up to
+// ~0.5 s (counted per microsecond, stored in 4 bytes) and up to ~9.5 hours (sorted, stored in
+// 8 bytes), ties included. Writes and reads get different spans (reads a tenth).
+TEST(LatencySeries, MatchAPlainSortOfRandomLatencies) {
+  for (const std::uint64_t magnitude_bits : {19u, 35u}) {
+    SCOPED_TRACE(::testing::Message() << "latencies below 2^" << magnitude_bits << " us");
+    models::Rng rng(8);
+    FactsBuilder b;
+    b.simulated_s(100);
+    std::array<std::vector<double>, 2> latencies_ms;  // [0] writes, [1] reads
+    std::array<std::vector<std::vector<double>>, 2> by_bucket;
+    by_bucket.fill(std::vector<std::vector<double>>(10));
+    for (int i = 0; i < 10'000; ++i) {
+      const std::size_t kind = rng.bernoulli(0.5) ? 0 : 1;
+      const double completed_ms = static_cast<double>(rng.uniform_below(100'000));
+      const std::uint64_t magnitude = std::uint64_t{1} << rng.uniform_below(magnitude_bits + 1);
+      const double latency_ms =
+          static_cast<double>(rng.uniform_below(magnitude)) / (kind == 0 ? 1000.0 : 10'000.0);
+      if (kind == 0) {
+        b.write(completed_ms - latency_ms, completed_ms, OpOutcome::kOk, 1, testing::version(1, i));
+      } else {
+        b.read(completed_ms - latency_ms, completed_ms, OpOutcome::kOk);
+      }
+      latencies_ms[kind].push_back(
+          models::to_ms(testing::at_ms(completed_ms) - testing::at_ms(completed_ms - latency_ms)));
+      by_bucket[kind][static_cast<std::size_t>(completed_ms / 10'000)].push_back(
+          latencies_ms[kind].back());
+    }
+    const LatencyTimeline timeline = latency_over_time(b.facts(), 10.0);
+    for (std::size_t kind = 0; kind < 2; ++kind) {
+      SCOPED_TRACE(kind == 0 ? "writes" : "reads");
+      std::vector<double>& sorted = latencies_ms[kind];
+      std::sort(sorted.begin(), sorted.end());
+      const std::vector<CdfPoint> cdf =
+          latency_cdf(b.facts(), kind == 0 ? OpKind::kWrite : OpKind::kRead);
+      ASSERT_GT(cdf.size(), 500u);
+      for (const CdfPoint& point : cdf) {
+        const auto at_most =
+            std::upper_bound(sorted.begin(), sorted.end(), point.latency_ms) - sorted.begin();
+        ASSERT_TRUE(std::binary_search(sorted.begin(), sorted.end(), point.latency_ms));
+        ASSERT_EQ(point.fraction,
+                  static_cast<double>(at_most) / static_cast<double>(sorted.size()));
+      }
+      EXPECT_EQ(cdf.front().latency_ms, sorted[quantile_rank(0.001, sorted.size()) - 1]);
+      EXPECT_EQ(cdf.back().latency_ms, sorted.back());
+
+      ASSERT_EQ(timeline.by_kind[kind].size(), by_bucket[kind].size());
+      for (std::size_t i = 0; i < by_bucket[kind].size(); ++i) {
+        std::vector<double>& bucket = by_bucket[kind][i];
+        std::sort(bucket.begin(), bucket.end());
+        EXPECT_EQ(timeline.by_kind[kind][i].ok, bucket.size()) << i;
+        EXPECT_EQ(timeline.by_kind[kind][i].p50_ms, exact_percentile(bucket, 0.50)) << i;
+        EXPECT_EQ(timeline.by_kind[kind][i].p99_ms, exact_percentile(bucket, 0.99)) << i;
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -49,21 +49,28 @@ TEST(LostWrites, OnlyTheMissingVersionOfAnOverwrittenKeyIsLost) {
 }
 
 TEST(LostWrites, ACompactedPrefixKeepsTheWritesItsStateStillHolds) {
-  // Raft compacted indices 1..3 into a snapshot: key 7 holds version (1,3), key 8 (1,2).
-  FactsBuilder b;
-  b.write(0, 10, OpOutcome::kOk, 7, version(1, 1));  // overwritten by (1,3): kept
-  b.write(0, 10, OpOutcome::kOk, 8, version(1, 2));  // the key's state: kept
-  b.write(0, 10, OpOutcome::kOk, 7, version(1, 3));  // the key's state: kept
-  const auto unknown_key = b.write(0, 10, OpOutcome::kOk, 9, version(1, 2));
-  const auto after_snapshot = b.write(0, 10, OpOutcome::kOk, 7, version(1, 4));
-  b.facts().final_state.survivor = NodeId(0);
-  b.facts().final_state.snapshot_index = models::LogIndex(3);
-  b.facts().final_state.snapshot_cells = {{.key = 7, .version = version(1, 3)},
-                                          {.key = 8, .version = version(1, 2)}};
-  b.failover(100, 0, 1, 2);
+  // Raft compacted indices 1..3 into a snapshot: key 7 holds version (1,3), key 8 (1,2). The
+  // same with keys from 2^40 on (the snapshot is searched instead of indexed by key).
+  for (const Key base : {Key{0}, Key{1} << 40}) {
+    SCOPED_TRACE(::testing::Message() << "keys from " << base);
+    FactsBuilder b;
+    b.write(0, 10, OpOutcome::kOk, base + 7, version(1, 1));  // overwritten by (1,3): kept
+    b.write(0, 10, OpOutcome::kOk, base + 8, version(1, 2));  // the key's state: kept
+    b.write(0, 10, OpOutcome::kOk, base + 7, version(1, 3));  // the key's state: kept
+    const auto unknown_key = b.write(0, 10, OpOutcome::kOk, base + 9, version(1, 2));
+    const auto below_keys = b.write(0, 10, OpOutcome::kOk, base + 2, version(1, 1));
+    const auto after_snapshot = b.write(0, 10, OpOutcome::kOk, base + 7, version(1, 4));
+    b.facts().final_state.survivor = NodeId(0);
+    b.facts().final_state.snapshot_index = models::LogIndex(3);
+    b.facts().final_state.snapshot_cells = {{.key = base + 7, .version = version(1, 3)},
+                                            {.key = base + 8, .version = version(1, 2)}};
+    b.failover(100, 0, 1, 2);
 
-  // Version (1,4) lies after the snapshot and is not in the log: lost. Key 9 is in no state.
-  EXPECT_EQ(find_lost_writes(b.facts()).lost_operations, (Indices{unknown_key, after_snapshot}));
+    // Version (1,4) lies after the snapshot and is not in the log: lost. Keys 2 and 9 are in no
+    // state.
+    EXPECT_EQ(find_lost_writes(b.facts()).lost_operations,
+              (Indices{unknown_key, below_keys, after_snapshot}));
+  }
 }
 
 TEST(LostWrites, VersionPresentUnderAnotherKeyIsLost) {

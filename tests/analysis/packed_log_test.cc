@@ -106,6 +106,21 @@ TEST(PackedLog, EveryRecordReadsBackExactlyAcrossChunks) {
   EXPECT_EQ(log.rbegin()->key, plain.back().key);
 }
 
+// Every field constant across a chunk: the chunk keeps no bits at all, and reading any record
+// of it (the last included, whose fields would sit at the end of an empty bit array) touches
+// no storage.
+TEST(PackedLog, AChunkOfIdenticalRecordsKeepsNoBitsAndReadsBack) {
+  OperationLog log;
+  for (std::size_t i = 0; i < OperationLog::kChunkRecords; ++i) log.push_back(typical(3));
+  log.push_back(typical(4));  // opens the next chunk
+  const std::size_t open_buffer = OperationLog::kChunkRecords * sizeof(Operation);
+  EXPECT_LT(log.memory_bytes() - open_buffer, 400u);  // the sealed chunk's header only
+  for (std::size_t i = 0; i < OperationLog::kChunkRecords; ++i) {
+    ASSERT_TRUE(same(log[i], typical(3))) << "record " << i;
+  }
+  EXPECT_TRUE(same(log[OperationLog::kChunkRecords], typical(4)));
+}
+
 TEST(PackedLog, ReplaceRewritesOneRecordInASealedChunk) {
   OperationLog log;
   for (std::uint64_t i = 0; i < OperationLog::kChunkRecords + 10; ++i) log.push_back(typical(i));
@@ -151,8 +166,8 @@ TEST(PackedLog, AcknowledgementsReadBackExactly) {
 // tenth of the 112-byte struct. Worked out for the records above, per 4,096-record chunk:
 // completion 20 bits (range 819,200 + 126,976 us), latency 17 (126,976 us), key 14, epoch 0-1,
 // index 10, client 3, sequence 10, node 4, region 3, kind 1, outcome 2, write flag 1, session
-// and write id 0 (equal to the sequence): 85-86 bits, 10.63-10.75 bytes, plus ~0.05 bytes of
-// per-chunk header.
+// and write id 0 (equal to the sequence): 85-86 bits, 10.63-10.75 bytes, plus ~0.07 bytes of
+// per-chunk header (304 bytes: each field's base, mask and offset).
 TEST(PackedLog, TypicalOperationsTakeAboutElevenBytesEach) {
   OperationLog log;
   const std::size_t count = 16 * OperationLog::kChunkRecords;

@@ -1,7 +1,10 @@
 #include "analysis/report.h"
 
 #include <algorithm>
+#include <cmath>
+#include <iomanip>
 #include <limits>
+#include <locale>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -10,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "analysis/metric_paths.h"
+#include "models/core/rng.h"
 
 #include "facts_builder.h"
 
@@ -431,6 +435,40 @@ TEST(Report, TimeseriesCsvHasAHeaderAndOneRowPerSample) {
   EXPECT_EQ(lines[2], "1.000,us-east-1-0,0.000,");  // unknown lag: empty cell
   EXPECT_EQ(lines[3], "2.000,,0.000,1000.000");     // no primary: empty cell
   EXPECT_EQ(lines[4], "3.000,eu-west-1-0,1000.000,0.000");
+}
+
+// Differential: each number is what a classic-locale stream writes with std::fixed and 3
+// decimals after rounding to 3 places, over lags from 1e-6 to 1e9 ms, of either sign.
+TEST(Report, TimeseriesCsvNumbersAreThoseOfAFixedPointStream) {
+  RunFacts facts = failover_run();
+  models::Rng rng(17);
+  constexpr std::size_t kSamples = 5000;
+  facts.lag.times.clear();
+  facts.lag.primary.assign(kSamples, std::nullopt);
+  for (std::size_t i = 0; i < kSamples; ++i) facts.lag.times.push_back(at_ms(100.0 * i));
+  for (auto& series : facts.lag.lag_ms) {
+    series.clear();
+    for (std::size_t i = 0; i < kSamples; ++i) {
+      const double sign = rng.bernoulli(0.5) ? 1.0 : -1.0;
+      series.push_back(sign * std::pow(10.0, -6.0 + 15.0 * rng.uniform01()));
+    }
+  }
+  const std::string csv = render_timeseries_csv(facts);
+  std::istringstream in(csv);
+  std::string line;
+  std::getline(in, line);  // the header
+  for (std::size_t i = 0; i < facts.lag.times.size(); ++i) {
+    ASSERT_TRUE(std::getline(in, line));
+    std::string want;
+    for (const auto& series : facts.lag.lag_ms) {
+      std::ostringstream cell;
+      cell.imbue(std::locale::classic());
+      const double rounded = std::round(series[i] * 1000.0) / 1000.0;
+      cell << std::fixed << std::setprecision(3) << (rounded == 0.0 ? 0.0 : rounded);
+      want += "," + cell.str();
+    }
+    EXPECT_EQ(line.substr(line.size() - want.size()), want) << line;
+  }
 }
 
 TEST(Report, TimeseriesCsvOfARunWithoutSamplesIsJustTheHeader) {
