@@ -84,6 +84,11 @@ void Network::transmit(std::size_t from, std::size_t to, std::unique_ptr<Packet>
 }
 
 void Network::start_or_wait(Flow flow) {
+  // A link may have gone down since the send (in the same instant) or while the flow waited.
+  if (!links_up(*flow.route)) {
+    lose(flow);
+    return;
+  }
   const double start_s = flow_start_s(flow.route->loads, models::to_seconds(scheduler_.now()));
   // Rounded up to the clock's microsecond (a nanosecond of floating-point noise aside): the
   // flow must not start before the bytes ahead of it are through.
@@ -110,7 +115,7 @@ void Network::start_waiting_flows() {
     if (flow.start > now) {
       waiting_.push_back(std::move(flow));
     } else {
-      start_checked(std::move(flow));
+      start_or_wait(std::move(flow));  // its bytes ahead are through: it starts now
     }
   }
 }
@@ -118,23 +123,7 @@ void Network::start_waiting_flows() {
 void Network::start_flows() {
   std::vector<Flow> starting;
   starting.swap(to_start_);
-  for (Flow& flow : starting) {
-    // A link may have gone down between the send and now (the same instant).
-    if (!links_up(*flow.route)) {
-      lose(flow);
-      continue;
-    }
-    start_or_wait(std::move(flow));
-  }
-}
-
-void Network::start_checked(Flow flow) {
-  // A link may have gone down while it waited.
-  if (!links_up(*flow.route)) {
-    lose(flow);
-    return;
-  }
-  start(std::move(flow));
+  for (Flow& flow : starting) start_or_wait(std::move(flow));
 }
 
 void Network::lose(const Flow& flow) {

@@ -79,12 +79,12 @@ class Network {
   // Asks SimGrid only after a link changed state or bandwidth.
   bool links_up(const Route& route) const;
   static bool read_links(const Route& route);
-  // Counts the flow on its links (so no packet goes direct ahead of it), then starts it now,
-  // or later if direct bytes are queued on its route.
+  // A flow already counted on its links (so no packet goes direct ahead of it): lost if a
+  // link of its route is down, else started now, or later if direct bytes are queued on its
+  // route.
   void start_or_wait(Flow flow);
-  void start(Flow flow);          // already counted on its links
-  void start_checked(Flow flow);  // start(), unless a link of its route went down
-  void lose(const Flow& flow);    // a flow that never started
+  void start(Flow flow);        // already counted on its links
+  void lose(const Flow& flow);  // a flow that never started
   void remove_flow(std::size_t index);
 
   Scheduler& scheduler_;
