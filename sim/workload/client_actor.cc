@@ -163,12 +163,20 @@ class ClientLoop final : public EndpointHandler {
     }
   }
 
-  void on_timeout(const ClientTimeout& timeout) {
+  // The operation whose attempt `timeout` is for, while that attempt is still waiting for an
+  // answer; in_flight_.end() once it was answered, or failed and is retried.
+  std::unordered_map<std::uint64_t, InFlight>::iterator awaiting(const ClientTimeout& timeout) {
     auto it = in_flight_.find(timeout.sequence);
     if (it == in_flight_.end() || it->second.attempts != timeout.attempt ||
         it->second.retry_pending) {
-      return;  // an earlier attempt's timer
+      return in_flight_.end();
     }
+    return it;
+  }
+
+  void on_timeout(const ClientTimeout& timeout) {
+    auto it = awaiting(timeout);
+    if (it == in_flight_.end()) return;  // an earlier attempt's timer
     target_of(it->second).failed(it->second.target);
     attempt_failed(it, analysis::OpOutcome::kTimedOut, std::nullopt);
   }
@@ -229,7 +237,8 @@ class ClientLoop final : public EndpointHandler {
       on_timeout(ClientTimeout{sequence, 1});
     }
     // Answered ones leave without an event of their own.
-    while (!first_attempts_.empty() && !waits_on_first_attempt(first_attempts_.front().sequence)) {
+    while (!first_attempts_.empty() &&
+           awaiting(ClientTimeout{first_attempts_.front().sequence, 1}) == in_flight_.end()) {
       first_attempts_.pop_front();
     }
     if (!first_attempts_.empty()) arm_first_attempts_due();
@@ -238,11 +247,6 @@ class ClientLoop final : public EndpointHandler {
   void arm_first_attempts_due() {
     queue_.push(first_attempts_.front().deadline, FirstAttemptsDue{});
     first_attempts_due_armed_ = true;
-  }
-
-  bool waits_on_first_attempt(std::uint64_t sequence) const {
-    const auto it = in_flight_.find(sequence);
-    return it != in_flight_.end() && it->second.attempts == 1 && !it->second.retry_pending;
   }
 
   // False when the operation ended at once (a write refused by the read-only flag).
