@@ -64,21 +64,25 @@ std::vector<AppliedWrite> DedupTable::entries() const {
   return out;
 }
 
-const DedupTable::ClientWrites* DedupTable::writes_of(ClientId client) const {
+std::size_t DedupTable::place_of(ClientId client) const {
   const auto it = std::lower_bound(
       clients_.begin(), clients_.end(), client.value,
       [](const ClientWrites& writes, std::uint32_t c) { return writes.client < c; });
-  return it != clients_.end() && it->client == client.value ? &*it : nullptr;
+  return static_cast<std::size_t>(it - clients_.begin());
+}
+
+const DedupTable::ClientWrites* DedupTable::writes_of(ClientId client) const {
+  const std::size_t at = place_of(client);
+  return at < clients_.size() && clients_[at].client == client.value ? &clients_[at] : nullptr;
 }
 
 DedupTable::ClientWrites& DedupTable::writes_for(ClientId client) {
-  auto it = std::lower_bound(
-      clients_.begin(), clients_.end(), client.value,
-      [](const ClientWrites& writes, std::uint32_t c) { return writes.client < c; });
-  if (it == clients_.end() || it->client != client.value) {
-    it = clients_.insert(it, ClientWrites{.client = client.value});
+  const std::size_t at = place_of(client);
+  if (at == clients_.size() || clients_[at].client != client.value) {
+    clients_.insert(clients_.begin() + static_cast<std::ptrdiff_t>(at),
+                    ClientWrites{.client = client.value});
   }
-  return *it;
+  return clients_[at];
 }
 
 DedupTable::Place DedupTable::lower_bound(const ClientWrites& writes, std::uint64_t sequence) {

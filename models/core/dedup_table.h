@@ -37,7 +37,6 @@ class DedupTable {
   void clear();
   // Every remembered write, ascending by request.
   std::vector<AppliedWrite> entries() const;
-  bool operator==(const DedupTable& other) const { return entries() == other.entries(); }
 
  private:
   struct Applied {
@@ -60,6 +59,8 @@ class DedupTable {
     std::size_t index;
   };
 
+  // Where the client's writes are, or would be inserted (clients_ is ascending by client).
+  std::size_t place_of(ClientId client) const;
   const ClientWrites* writes_of(ClientId client) const;
   ClientWrites& writes_for(ClientId client);
   // The first remembered write with sequence >= `sequence`, or one past the last.
