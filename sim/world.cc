@@ -120,18 +120,6 @@ World::World(const Scenario& scenario, std::uint64_t seed, Platform platform)
   facts_.replica_regions = platform_.node_region;
 }
 
-std::optional<std::uint32_t> World::region_of(Endpoint endpoint) const {
-  switch (endpoint.kind) {
-    case Endpoint::Kind::kNode:
-      return nodes_.at(endpoint.id)->region;
-    case Endpoint::Kind::kClient:
-      return clients_.at(endpoint.id).region;
-    case Endpoint::Kind::kControl:
-      return std::nullopt;
-  }
-  return std::nullopt;
-}
-
 void World::count_message(Endpoint from, Endpoint to) {
   using Kind = Endpoint::Kind;
   if (from.kind == Kind::kControl) {
@@ -211,11 +199,11 @@ void World::cut_channel(std::size_t from, std::size_t to, bool cut) {
 void World::reset_channels_between(std::uint32_t a, std::uint32_t b) {
   const std::size_t count = channels_.endpoint_count();
   for (std::size_t from = 0; from < count; ++from) {
-    const std::optional<std::uint32_t> from_region = region_of(channels_.endpoint_at(from));
+    const std::optional<std::uint32_t> from_region = region_by_endpoint_[from];
     if (!from_region || (*from_region != a && *from_region != b)) continue;
     const std::uint32_t other = *from_region == a ? b : a;
     for (std::size_t to = 0; to < count; ++to) {
-      if (region_of(channels_.endpoint_at(to)) == other) channels_.reset(from, to);
+      if (region_by_endpoint_[to] == other) channels_.reset(from, to);
     }
   }
 }
