@@ -83,10 +83,8 @@ struct OperationCodec {
   using Record = Operation;
   static constexpr std::size_t kFields = 15;
   static std::array<std::uint64_t, kFields> fields(const Operation& op) {
-    const auto count = [](TimePoint t) {
-      return static_cast<std::uint64_t>(t.time_since_epoch().count());
-    };
     const std::uint64_t sequence = op.request_sequence;
+    const auto count = models::to_microseconds;
     return {count(op.completed_at),
             count(op.completed_at) - count(op.invoked_at),
             op.key,
@@ -104,9 +102,7 @@ struct OperationCodec {
             op.write_id ? sequence - op.write_id->sequence : 0};
   }
   static Operation record(const std::array<std::uint64_t, kFields>& f) {
-    const auto time = [](std::uint64_t count) {
-      return TimePoint(models::Duration(static_cast<models::Duration::rep>(count)));
-    };
+    const auto time = models::time_at_microseconds;
     Operation op;
     op.completed_at = time(f[0]);
     op.invoked_at = time(f[0] - f[1]);
@@ -201,16 +197,12 @@ struct AckCodec {
   using Record = AckRecord;
   static constexpr std::size_t kFields = 5;
   static std::array<std::uint64_t, kFields> fields(const AckRecord& ack) {
-    const auto count = [](TimePoint t) {
-      return static_cast<std::uint64_t>(t.time_since_epoch().count());
-    };
+    const auto count = models::to_microseconds;
     return {count(ack.at), ack.node.value, ack.epoch.value, static_cast<std::uint64_t>(ack.kind),
             count(ack.at) - count(ack.accepted_at)};
   }
   static AckRecord record(const std::array<std::uint64_t, kFields>& f) {
-    const auto time = [](std::uint64_t count) {
-      return TimePoint(models::Duration(static_cast<models::Duration::rep>(count)));
-    };
+    const auto time = models::time_at_microseconds;
     return AckRecord{.at = time(f[0]),
                      .node = NodeId(static_cast<std::uint32_t>(f[1])),
                      .epoch = models::Epoch(f[2]),

@@ -34,6 +34,14 @@ constexpr double to_seconds(TimePoint t) {
 constexpr TimePoint time_at_seconds(double s) {
   return TimePoint(Duration(static_cast<std::int64_t>(s * 1e6 + 0.5)));
 }
+// A time as an unsigned count of microseconds, for keys and packed storage, and back (a
+// negative time wraps modulo 2^64 and round-trips).
+constexpr std::uint64_t to_microseconds(TimePoint t) {
+  return static_cast<std::uint64_t>(t.time_since_epoch().count());
+}
+constexpr TimePoint time_at_microseconds(std::uint64_t us) {
+  return TimePoint(Duration(static_cast<Duration::rep>(us)));
+}
 
 // A strong integer wrapper: explicit construction, ordering, no arithmetic by accident.
 template <typename Tag, typename Rep = std::uint64_t>

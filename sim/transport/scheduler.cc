@@ -42,7 +42,7 @@ void Scheduler::push(std::size_t endpoint, std::uint32_t incarnation, models::Ti
   pool_[pooled] = Pooled{.endpoint = static_cast<std::uint32_t>(endpoint),
                          .incarnation = incarnation,
                          .event = std::move(event)};
-  queue_.push(ticks(at), pooled);
+  queue_.push(models::to_microseconds(at), pooled);
   wake_if_sleeping(at);
 }
 
@@ -107,7 +107,8 @@ void Scheduler::yield_to_engine(Network& network) {
   waiting_on.push_back(doorbell_receive_);
   double timeout_s = -1;  // only a flow or a ring can wake us
   waiting_until_ = network.next_waiting_start();
-  if (!queue_.empty()) waiting_until_ = std::min(waiting_until_, time_of(queue_.top_time()));
+  if (!queue_.empty())
+    waiting_until_ = std::min(waiting_until_, models::time_at_microseconds(queue_.top_time()));
   if (waiting_until_ != models::TimePoint::max()) {
     timeout_s = std::max(0.0, models::to_seconds(waiting_until_) - sg4::Engine::get_clock());
   }

@@ -111,12 +111,6 @@ class Scheduler {
   // Moves the event out of the pool and frees its slot: a handler may push events, which may
   // grow the pool.
   Pooled take(std::uint32_t pooled);
-  static std::uint64_t ticks(models::TimePoint at) {
-    return static_cast<std::uint64_t>(at.time_since_epoch().count());
-  }
-  static models::TimePoint time_of(std::uint64_t ticks) {
-    return models::TimePoint(models::Duration(static_cast<std::int64_t>(ticks)));
-  }
   void dispatch(Pooled pooled);
   void install(std::size_t endpoint, std::uint32_t incarnation,
                std::unique_ptr<EndpointHandler> handler);
@@ -195,17 +189,17 @@ void Scheduler::run(Network& network, models::TimePoint end, KeepGoing&& keep_go
       // Flows waiting for the bytes ahead of them start before events of the same instant.
       const models::TimePoint flows_due = network.next_waiting_start();
       const std::uint64_t event_due = queue_.empty() ? ~std::uint64_t{0} : queue_.top_time();
-      if (flows_due <= limit && ticks(flows_due) <= event_due) {
+      if (flows_due <= limit && models::to_microseconds(flows_due) <= event_due) {
         now_ = std::max(now_, flows_due);
         catch_engine_up();
         network.start_waiting_flows();
         limit = horizon(network, end);
         continue;
       }
-      if (event_due > ticks(limit)) break;
+      if (event_due > models::to_microseconds(limit)) break;
       const TimeQueue::Entry entry = queue_.pop();
       ++events_handled_;
-      now_ = std::max(now_, time_of(entry.time));
+      now_ = std::max(now_, models::time_at_microseconds(entry.time));
       dispatch(take(entry.value));
       if (network.has_flows_to_start()) {
         catch_engine_up();  // a flow starts at the scheduler's time
