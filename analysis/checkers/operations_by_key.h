@@ -208,4 +208,15 @@ void for_each_key(const OperationLog& operations, TakesPart takes_part, Visit&& 
   }
 }
 
+// Runs a checker of acknowledged operations alone (stale reads, session guarantees; the report
+// runs them together with linearizability, per_key_checks.h): check.check_key(ops) for each
+// key's acknowledged operations, then check.finish(facts).
+template <typename Check>
+auto check_acknowledged_by_key(Check check, const RunFacts& facts) {
+  const auto acknowledged = [](const Operation& op) { return op.outcome == OpOutcome::kOk; };
+  for_each_key(facts.operations, acknowledged,
+               [&](Key, std::span<const KeyedOperation> ops) { check.check_key(ops); });
+  return check.finish(facts);
+}
+
 }  // namespace cutover::analysis

@@ -129,11 +129,7 @@ SessionGuarantees SessionGuaranteeCheck::finish(const RunFacts& facts) {
 }
 
 SessionGuarantees check_session_guarantees(const RunFacts& facts) {
-  SessionGuaranteeCheck check;
-  const auto acknowledged = [](const Operation& op) { return op.outcome == OpOutcome::kOk; };
-  for_each_key(facts.operations, acknowledged,
-               [&](Key, std::span<const KeyedOperation> ops) { check.check_key(ops); });
-  return check.finish(facts);
+  return check_acknowledged_by_key(SessionGuaranteeCheck{}, facts);
 }
 
 }  // namespace cutover::analysis

@@ -94,11 +94,7 @@ StaleReads StaleReadCheck::finish(const RunFacts& facts) {
 }
 
 StaleReads find_stale_reads(const RunFacts& facts) {
-  StaleReadCheck check;
-  const auto acknowledged = [](const Operation& op) { return op.outcome == OpOutcome::kOk; };
-  for_each_key(facts.operations, acknowledged,
-               [&](Key, std::span<const KeyedOperation> ops) { check.check_key(ops); });
-  return check.finish(facts);
+  return check_acknowledged_by_key(StaleReadCheck{}, facts);
 }
 
 }  // namespace cutover::analysis
