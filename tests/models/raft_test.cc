@@ -5,7 +5,9 @@
 // and derive expected values from the configuration they set.
 #include "models/replication/raft/raft.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -14,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include "models/core/message.h"
+#include "models/core/rng.h"
 #include "models/core/storage.h"
 #include "models/core/types.h"
 
@@ -310,6 +313,72 @@ TEST(RaftCommit, Section5_3_WriteIsAcknowledgedOnceOnAMajorityAndFollowersAckOnl
   cluster.run_for(from_ms(100));
   EXPECT_EQ(cluster.reply_for(stuck), nullptr);
 }
+
+// The leader counts the commit quorum again only when enough voters passed its last count;
+// after every input the commit index must still be what a full count gives: the highest
+// index a majority of voters holds durably (the leader: what it synced), never going back.
+// Acknowledgements arrive in a random order, late (below what the follower confirmed) and
+// from a learner that must not count; the leader's own fsyncs finish in between.
+class RaftCommitCount : public ::testing::TestWithParam<std::uint32_t> {};
+
+TEST_P(RaftCommitCount, CommitIsTheMajorityMatchAfterEveryAcknowledgementAndFsync) {
+  const std::uint32_t voters = GetParam();
+  const NodeId learner(voters);
+  Config config = node_config(NodeId(0), voters);
+  config.pre_vote = false;
+  config.learners = {learner};
+  SingleNode n(config);
+  n.ctx.advance(kElectionMax);
+  n.fire(kElectionTimer);
+  n.ctx.complete_all_persists(n.node);
+  for (std::uint32_t v = 1; v < voters; ++v) {
+    n.deliver(NodeId(v), VoteResponse{.epoch = Epoch(1), .granted = true});
+  }
+  n.ctx.complete_all_persists(n.node);
+  ASSERT_EQ(n.node.view().role, Role::kPrimary);
+  constexpr std::uint64_t kWrites = 60;
+  for (std::uint64_t w = 1; w <= kWrites; ++w) {
+    n.node.on_client_request(ClientId(1),
+                             ClientRequest{.id = RequestId{.client = ClientId(1), .sequence = w},
+                                           .kind = OpKind::kWrite,
+                                           .key = w % 7,
+                                           .value_bytes = 10},
+                             n.ctx);
+  }
+  const std::uint64_t last = n.ctx.storage().last_index().value;
+  ASSERT_EQ(last, kWrites + 1);  // after the no-op
+
+  std::vector<std::uint64_t> confirmed(voters + 1, 0);  // by node; [0] unused (the leader)
+  std::uint64_t expected_commit = 0;
+  Rng rng(20261126 + voters);
+  for (int step = 0; step < 1500; ++step) {
+    if (rng.bernoulli(0.1)) {
+      n.ctx.complete_next_persist(n.node);
+    } else {
+      const auto from = static_cast<std::uint32_t>(1 + rng.uniform_below(voters));
+      // Mostly ahead of what it confirmed, sometimes a late answer behind it.
+      const std::uint64_t low = confirmed[from] > 3 ? confirmed[from] - 3 : 0;
+      const std::uint64_t match = std::min(last, low + rng.uniform_below(16));
+      n.deliver(NodeId(from),
+                AppendResponse{.epoch = Epoch(1), .success = true, .match_index = LogIndex(match)});
+      confirmed[from] = std::max(confirmed[from], match);
+    }
+    std::vector<std::uint64_t> held{n.ctx.storage().durable_last_index().value};
+    for (std::uint32_t v = 1; v < voters; ++v) held.push_back(confirmed[v]);
+    std::sort(held.begin(), held.end(), std::greater<>());
+    expected_commit = std::max(expected_commit, held[voters / 2]);  // the majority's k-th
+    ASSERT_EQ(n.node.view().commit_index, LogIndex(expected_commit)) << "step " << step;
+  }
+  EXPECT_GT(expected_commit, 1u);  // the walk committed writes, not just the no-op
+  n.ctx.complete_all_persists(n.node);
+  for (std::uint32_t v = 1; v < voters; ++v) {
+    n.deliver(NodeId(v),
+              AppendResponse{.epoch = Epoch(1), .success = true, .match_index = LogIndex(last)});
+  }
+  EXPECT_EQ(n.node.view().commit_index, LogIndex(last));
+}
+
+INSTANTIATE_TEST_SUITE_P(Voters, RaftCommitCount, ::testing::Values(1u, 3u, 4u, 7u, 60u));
 
 // ============================================================================================
 // PreVote (thesis §9.6) and CheckQuorum (thesis §6.2)

@@ -67,32 +67,34 @@ void Raft::membership_changed(Context& ctx) {
 void Raft::sync_progress_with_membership(Context& ctx) {
   const LogIndex next(ctx.storage().last_index().value + 1);
   std::vector<Progress> updated;
-  auto keep_or_add = [&](NodeId node) {
+  auto keep_or_add = [&](NodeId node, bool voter) {
     if (node == config_.self) return;
     if (Progress* existing = progress_of(node)) {
+      existing->voter = voter;
       updated.push_back(std::move(*existing));
       return;
     }
-    Progress fresh{.node = node, .match_index = LogIndex(0), .next_index = next};
+    Progress fresh{.node = node, .voter = voter, .match_index = LogIndex(0), .next_index = next};
     fresh.last_heard = ctx.now();  // a full election timeout before it counts as silent
     fresh.inflight.reserve(config_.max_inflight_appends);
     updated.push_back(std::move(fresh));
   };
-  for (NodeId node : membership_.voters) keep_or_add(node);
-  for (NodeId node : membership_.learners) keep_or_add(node);
+  for (NodeId node : membership_.voters) keep_or_add(node, true);
+  for (NodeId node : membership_.learners) keep_or_add(node, false);
   // Thesis §4.2.2: a server removed by a change that has not committed yet keeps receiving
   // the log, so it learns of its removal and goes quiet; dropped once the change commits.
   // (Quorums count membership_ only, so this progress never counts.)
   if (membership_index_ > commit_index_) {
     for (const auto* members : {&applied_membership_.voters, &applied_membership_.learners}) {
       for (NodeId node : *members) {
-        if (!membership_.is_member(node) && progress_of(node) != nullptr) keep_or_add(node);
+        if (!membership_.is_member(node) && progress_of(node) != nullptr) keep_or_add(node, false);
       }
     }
   }
   std::sort(updated.begin(), updated.end(),
             [](const Progress& a, const Progress& b) { return a.node < b.node; });
   progress_ = std::move(updated);
+  commit_quorum_count_.reset();  // who counts may have changed
 }
 
 }  // namespace cutover::models::raft

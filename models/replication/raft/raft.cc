@@ -145,6 +145,7 @@ void Raft::leave_leadership(Context& ctx) {
                       .other = std::nullopt});
   ctx.cancel_timer(kHeartbeatTimer);
   progress_.clear();
+  commit_quorum_count_.reset();
   // Uncommitted writes get no answer: the next leader decides their fate (the client sees a
   // timeout, an unknown outcome). Reads were not served, so they can be refused.
   pending_writes_.clear();

@@ -163,12 +163,9 @@ void Raft::on_append_response(NodeId from, const AppendResponse& response, Conte
   } else {
     CUTOVER_CHECK(response.match_index <= storage.last_index(),
                   "follower acknowledged entries the leader never sent");
-    // Only a match grown past the commit index can move the quorum's: every other input of
-    // advance_commit calls it itself when it changes (a quorum count on every acknowledgement
-    // was 3% of a run).
-    const bool match_passed_commit =
-        response.match_index > progress->match_index && response.match_index > commit_index_;
+    const LogIndex match_before = progress->match_index;
     progress->match_index = std::max(progress->match_index, response.match_index);
+    note_match_growth(*progress, match_before);
     std::erase_if(progress->inflight,
                   [&](const Inflight& i) { return i.last_index <= response.match_index; });
     const LogIndex after_match(progress->match_index.value + 1);
@@ -180,7 +177,7 @@ void Raft::on_append_response(NodeId from, const AppendResponse& response, Conte
       progress->next_index = after_match;
     }
     progress->next_index = std::max(progress->next_index, after_match);
-    if (match_passed_commit) advance_commit(ctx);
+    advance_commit(ctx);
     if (role_ != Role::kPrimary) return;  // a removed leader stepped down on this commit
     // A committed configuration change rebuilds progress_: look the follower up again.
     progress = progress_of(from);
@@ -210,7 +207,9 @@ void Raft::on_snapshot_response(NodeId from, const InstallSnapshotResponse& resp
   CUTOVER_CHECK(response.last_index <= ctx.storage().last_index(),
                 "follower installed a snapshot beyond the leader's log");
   progress->last_heard = ctx.now();
+  const LogIndex match_before = progress->match_index;
   progress->match_index = std::max(progress->match_index, response.last_index);
+  note_match_growth(*progress, match_before);
   progress->next_index = LogIndex(progress->match_index.value + 1);
   progress->state = ProgressState::kReplicate;
   progress->inflight.clear();
@@ -222,7 +221,22 @@ void Raft::on_snapshot_response(NodeId from, const InstallSnapshotResponse& resp
   send_appends_to(*progress, /*heartbeat=*/false, ctx);
 }
 
-LogIndex Raft::quorum_match() const {
+void Raft::note_match_growth(const Progress& progress, LogIndex before) {
+  if (!commit_quorum_count_ || !progress.voter) return;
+  const LogIndex counted = commit_quorum_count_->quorum_match;
+  if (before <= counted && progress.match_index > counted && commit_quorum_count_->short_by > 0) {
+    --commit_quorum_count_->short_by;
+  }
+}
+
+bool Raft::quorum_match_may_have_moved() const {
+  return !commit_quorum_count_ || commit_quorum_count_->short_by == 0 ||
+         commit_quorum_count_->term != term_ ||
+         commit_quorum_count_->membership_index != membership_index_ ||
+         commit_quorum_count_->self_durable != durable_.durable_index();
+}
+
+LogIndex Raft::count_quorum_match() {
   // The highest index a majority of voters holds durably (self: what it has synced).
   std::vector<LogIndex>& matches = scratch_indices_;
   matches.clear();
@@ -230,15 +244,25 @@ LogIndex Raft::quorum_match() const {
     matches.push_back(voter == config_.self ? durable_.durable_index()
                                             : (progress ? progress->match_index : LogIndex(0)));
   });
-  const std::size_t k = membership_.majority() - 1;
-  std::nth_element(matches.begin(), matches.begin() + static_cast<std::ptrdiff_t>(k), matches.end(),
-                   std::greater<>());
-  return matches[k];
+  const std::size_t majority = membership_.majority();
+  const auto kth = matches.begin() + static_cast<std::ptrdiff_t>(majority - 1);
+  std::nth_element(matches.begin(), kth, matches.end(), std::greater<>());
+  const LogIndex quorum_match = *kth;
+  // Those ahead of the k-th largest are at least as far; the ones strictly beyond it are
+  // fewer than a majority, else it would be larger.
+  const auto beyond = static_cast<std::size_t>(
+      std::count_if(matches.begin(), kth, [&](LogIndex match) { return match > quorum_match; }));
+  commit_quorum_count_ = CommitQuorumCount{.term = term_,
+                                           .membership_index = membership_index_,
+                                           .self_durable = durable_.durable_index(),
+                                           .quorum_match = quorum_match,
+                                           .short_by = majority - beyond};
+  return quorum_match;
 }
 
 void Raft::advance_commit(Context& ctx) {
-  if (role_ != Role::kPrimary) return;
-  const LogIndex candidate = quorum_match();
+  if (role_ != Role::kPrimary || !quorum_match_may_have_moved()) return;
+  const LogIndex candidate = count_quorum_match();
   if (candidate <= commit_index_) return;
   // §5.4.2 (Figure 8): only an entry of the current term is committed by counting replicas;
   // earlier terms' entries are committed with it, by the Log Matching Property.
