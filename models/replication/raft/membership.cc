@@ -93,8 +93,7 @@ void Raft::sync_progress_with_membership(Context& ctx) {
   }
   std::sort(updated.begin(), updated.end(),
             [](const Progress& a, const Progress& b) { return a.node < b.node; });
-  progress_ = std::move(updated);
-  commit_quorum_count_.reset();  // who counts may have changed
+  track_progress(std::move(updated));
 }
 
 }  // namespace cutover::models::raft

@@ -144,8 +144,7 @@ void Raft::leave_leadership(Context& ctx) {
                       .index = ctx.storage().last_index(),
                       .other = std::nullopt});
   ctx.cancel_timer(kHeartbeatTimer);
-  progress_.clear();
-  commit_quorum_count_.reset();
+  track_progress({});
   // Uncommitted writes get no answer: the next leader decides their fate (the client sees a
   // timeout, an unknown outcome). Reads were not served, so they can be refused.
   pending_writes_.clear();
@@ -208,7 +207,7 @@ void Raft::become_leader(Context& ctx) {
   lease_given_up_ = false;
   round_starts_.clear();
   ctx.cancel_timer(kElectionTimer);
-  progress_.clear();
+  track_progress({});
   sync_progress_with_membership(ctx);
   ctx.emit(TraceEvent{.kind = TraceKind::kBecamePrimary,
                       .epoch = term_,
@@ -422,12 +421,21 @@ void Raft::apply_committed(Context& ctx) {
 }
 
 Raft::Progress* Raft::progress_of(NodeId node) {
-  // progress_ is kept in id order (sync_progress_with_membership); the quorum counts look up
-  // every voter on every acknowledgement.
-  const auto it =
-      std::lower_bound(progress_.begin(), progress_.end(), node,
-                       [](const Progress& p, NodeId wanted) { return p.node < wanted; });
-  return it != progress_.end() && it->node == node ? &*it : nullptr;
+  if (node.value >= progress_position_.size()) return nullptr;
+  const std::uint32_t position = progress_position_[node.value];
+  return position == kUntracked ? nullptr : &progress_[position];
+}
+
+void Raft::track_progress(std::vector<Progress> progress) {
+  progress_ = std::move(progress);
+  progress_position_.clear();
+  for (std::uint32_t position = 0; position < progress_.size(); ++position) {
+    const NodeId node = progress_[position].node;
+    if (node.value >= progress_position_.size())
+      progress_position_.resize(node.value + 1, kUntracked);
+    progress_position_[node.value] = position;
+  }
+  commit_quorum_count_.reset();  // who counts may have changed
 }
 
 const Raft::Progress* Raft::progress_of(NodeId node) const {

@@ -223,6 +223,7 @@ class Raft final : public Protocol {
   void apply_committed(Context& ctx);
   Progress* progress_of(NodeId node);
   const Progress* progress_of(NodeId node) const;
+  void track_progress(std::vector<Progress> progress);  // replaces progress_ and its index
   // f(voter, its progress or nullptr) for every voter, in id order. Voters and progress_ are
   // both sorted by id, so one merge walk does it (the quorum counts run on every
   // acknowledgement; a lookup per voter was 5% of the reference run).
@@ -261,6 +262,10 @@ class Raft final : public Protocol {
 
   // Leader.
   std::vector<Progress> progress_;  // one per member other than self, in id order
+  // progress_of's index: by node id, the position in progress_ (or kUntracked). Every
+  // acknowledgement looks its sender up; a binary search of 60 followers cost 3% of a run.
+  static constexpr std::uint32_t kUntracked = ~std::uint32_t{0};
+  std::vector<std::uint32_t> progress_position_;
   PendingClientWrites pending_writes_;
   std::deque<PendingRead> pending_reads_;
   std::uint64_t round_ = 0;

@@ -108,6 +108,9 @@ void Raft::send_appends_to(Progress& progress, bool heartbeat, Context& ctx) {
   bool sent = false;
   while (pending() > 0 && progress.inflight.size() < config_.max_inflight_appends) {
     const std::uint64_t count = std::min<std::uint64_t>(pending(), config_.max_entries_per_append);
+    CUTOVER_CHECK(
+        progress.inflight.empty() || progress.inflight.back().last_index < progress.next_index,
+        "appends in flight out of index order");
     send_append_batch(progress, count, ctx);
     progress.next_index = LogIndex(progress.next_index.value + count);
     progress.inflight.push_back(
@@ -166,8 +169,12 @@ void Raft::on_append_response(NodeId from, const AppendResponse& response, Conte
     const LogIndex match_before = progress->match_index;
     progress->match_index = std::max(progress->match_index, response.match_index);
     note_match_growth(*progress, match_before);
-    std::erase_if(progress->inflight,
-                  [&](const Inflight& i) { return i.last_index <= response.match_index; });
+    // Appends go out in index order, so the answered ones are a prefix.
+    std::vector<Inflight>& inflight = progress->inflight;
+    inflight.erase(inflight.begin(),
+                   std::find_if(inflight.begin(), inflight.end(), [&](const Inflight& i) {
+                     return i.last_index > response.match_index;
+                   }));
     const LogIndex after_match(progress->match_index.value + 1);
     if (progress->state == ProgressState::kProbe ||
         (progress->state == ProgressState::kSnapshot &&
