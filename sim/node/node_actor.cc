@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <deque>
-#include <map>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "models/core/check.h"
@@ -133,7 +133,14 @@ class SimContext final : public models::Context {
   std::vector<std::pair<Endpoint, Packet>> transfers_;  // flush(): in order of first message
   std::vector<models::WriteToken> persisting_;          // flush(): being handed on
   const models::Protocol* protocol_ = nullptr;
-  std::map<models::RequestId, PendingRequest> pending_requests_;  // not yet answered
+  // Not yet answered. Hashed, not ordered: nothing walks it, and a leader holds a commit
+  // round trip's worth of requests (a tree of them was 2% of a run at 4x the load).
+  struct RequestIdHash {
+    std::size_t operator()(const models::RequestId& id) const {
+      return std::hash<std::uint64_t>{}(id.sequence * 0x9E3779B97F4A7C15ull ^ id.client.value);
+    }
+  };
+  std::unordered_map<models::RequestId, PendingRequest, RequestIdHash> pending_requests_;
 };
 
 // One incarnation of a replica's process: the scheduler hands it packets and due events.

@@ -76,7 +76,6 @@ void Raft::sync_progress_with_membership(Context& ctx) {
     }
     Progress fresh{.node = node, .voter = voter, .match_index = LogIndex(0), .next_index = next};
     fresh.last_heard = ctx.now();  // a full election timeout before it counts as silent
-    fresh.inflight.reserve(config_.max_inflight_appends);
     updated.push_back(std::move(fresh));
   };
   for (NodeId node : membership_.voters) keep_or_add(node, true);

@@ -135,11 +135,11 @@ class Raft final : public Protocol {
     LogIndex match_index;  // durable on the follower, confirmed in this term
     LogIndex next_index;
     ProgressState state = ProgressState::kProbe;
-    bool probe_sent = false;         // kProbe: one append outstanding until answered or tick
-    std::vector<Inflight> inflight;  // kReplicate: unanswered appends, oldest first
-    std::uint64_t acked_round = 0;   // highest heartbeat round it answered
-    TimePoint last_heard{};          // CheckQuorum
-    TimePoint snapshot_sent_at{};    // kSnapshot: resent if unanswered for an election timeout
+    bool probe_sent = false;        // kProbe: one append outstanding until answered or tick
+    std::deque<Inflight> inflight;  // kReplicate: unanswered appends, in index order
+    std::uint64_t acked_round = 0;  // highest heartbeat round it answered
+    TimePoint last_heard{};         // CheckQuorum
+    TimePoint snapshot_sent_at{};   // kSnapshot: resent if unanswered for an election timeout
   };
   struct PendingRead {  // a linearizable read waiting for its round and its apply
     ClientId client;

@@ -2,6 +2,7 @@
 // current-term replicas), the follower's side (consistency check, truncate, persist,
 // acknowledge) and log compaction with InstallSnapshot (§7).
 #include <algorithm>
+#include <deque>
 #include <functional>
 
 #include "models/core/check.h"
@@ -170,11 +171,10 @@ void Raft::on_append_response(NodeId from, const AppendResponse& response, Conte
     progress->match_index = std::max(progress->match_index, response.match_index);
     note_match_growth(*progress, match_before);
     // Appends go out in index order, so the answered ones are a prefix.
-    std::vector<Inflight>& inflight = progress->inflight;
-    inflight.erase(inflight.begin(),
-                   std::find_if(inflight.begin(), inflight.end(), [&](const Inflight& i) {
-                     return i.last_index > response.match_index;
-                   }));
+    std::deque<Inflight>& inflight = progress->inflight;
+    while (!inflight.empty() && inflight.front().last_index <= response.match_index) {
+      inflight.pop_front();
+    }
     const LogIndex after_match(progress->match_index.value + 1);
     if (progress->state == ProgressState::kProbe ||
         (progress->state == ProgressState::kSnapshot &&
