@@ -136,7 +136,7 @@ void Raft::check_quorum(Context& ctx) {
   // Thesis §6.2: a leader that has not heard from a quorum of voters within an election
   // timeout steps down, so a partitioned leader stops serving (and its clients retry).
   const TimePoint now = ctx.now();
-  std::size_t heard = membership_.is_voter(config_.self) ? 1 : 0;
+  std::size_t heard = self_voter_ ? 1 : 0;
   for (const Progress& progress : progress_) {
     if (membership_.is_voter(progress.node) &&
         now - progress.last_heard < config_.election_timeout_min) {
@@ -172,7 +172,7 @@ void Raft::maybe_send_timeout_now(Progress& progress, Context& ctx) {
 
 void Raft::on_timeout_now(NodeId from, const TimeoutNow& message, Context& ctx) {
   CUTOVER_CHECK(message.epoch == term_, "TimeoutNow of another term after the prelude");
-  if (!membership_.is_voter(config_.self) || leader_ != from) return;
+  if (!self_voter_ || leader_ != from) return;
   // Start the real election at once: no pre-vote, and voters ignore their stickiness.
   campaign(/*pre_vote=*/false, /*transfer=*/true, ctx);
 }

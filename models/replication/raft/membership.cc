@@ -25,26 +25,27 @@ void Raft::propose_membership(Membership next, Context& ctx) {
 
 void Raft::adopt_membership_from_log(const Storage& storage) {
   // The latest configuration entry in the log, else the snapshot's, else the initial one.
+  auto adopt = [&](Membership membership, LogIndex index) {
+    membership_ = std::move(membership);
+    membership_index_ = index;
+    self_voter_ = membership_.is_voter(config_.self);
+  };
   const auto held = storage.entries_from(storage.first_index());
   for (auto it = held.rbegin(); it != held.rend(); ++it) {
     if (it->kind == EntryKind::kConfig) {
       CUTOVER_CHECK(it->membership != nullptr, "configuration entry without a membership");
-      membership_ = *it->membership;
-      membership_index_ = it->version.index;
+      adopt(*it->membership, it->version.index);
       return;
     }
   }
   if (const auto& snapshot = storage.snapshot()) {
-    membership_ = snapshot->membership;
-    membership_index_ = snapshot->last_index;
+    adopt(snapshot->membership, snapshot->last_index);
     return;
   }
-  membership_ = Membership{.voters = config_.voters, .learners = config_.learners};
-  membership_index_ = LogIndex(0);
+  adopt(Membership{.voters = config_.voters, .learners = config_.learners}, LogIndex(0));
 }
 
 void Raft::membership_changed(Context& ctx) {
-  const bool voter = membership_.is_voter(config_.self);
   switch (role_) {
     case Role::kPrimary:
       // A removed leader keeps leading (without counting itself) until the change commits.
@@ -52,14 +53,14 @@ void Raft::membership_changed(Context& ctx) {
       if (transfer_target_ && !membership_.is_voter(*transfer_target_)) transfer_target_.reset();
       break;
     case Role::kLearner:
-      if (voter) {  // promoted: from now on it watches the leader and may campaign
+      if (self_voter_) {  // promoted: from now on it watches the leader and may campaign
         role_ = Role::kBackup;
         arm_election_timer(ctx);
       }
       break;
     case Role::kBackup:
     case Role::kCandidate:
-      if (!voter) become_learner(ctx);
+      if (!self_voter_) become_learner(ctx);
       break;
   }
 }

@@ -70,7 +70,7 @@ void Raft::on_start(Context& ctx) {
   // A restarted voter may have heard a leader just before it crashed: it stays sticky for a
   // minimum election timeout (what the lease relies on).
   last_heard_leader_ = ctx.now();
-  if (membership_.is_voter(config_.self)) {
+  if (self_voter_) {
     role_ = Role::kBackup;
     const bool fresh_cluster = term_ == Epoch(0) && storage.last_index() == LogIndex(0) &&
                                storage.snapshot_index() == LogIndex(0);
@@ -107,7 +107,7 @@ NodeView Raft::view() const {
                   .epoch = term_,
                   .known_primary = leader_,
                   .commit_index = commit_index_,
-                  .voter = membership_.is_voter(config_.self),
+                  .voter = self_voter_,
                   .member = membership_.is_member(config_.self)};
 }
 
@@ -170,7 +170,7 @@ void Raft::become_follower(Epoch term, std::optional<NodeId> leader, Context& ct
     last_leader_ = leader;
     last_heard_leader_ = ctx.now();
   }
-  if (membership_.is_voter(config_.self)) {
+  if (self_voter_) {
     role_ = Role::kBackup;
     arm_election_timer(ctx);
   } else {
@@ -179,7 +179,7 @@ void Raft::become_follower(Epoch term, std::optional<NodeId> leader, Context& ct
 }
 
 void Raft::become_learner(Context& ctx) {
-  CUTOVER_CHECK(!membership_.is_voter(config_.self), "a voter is not a learner");
+  CUTOVER_CHECK(!self_voter_, "a voter is not a learner");
   if (role_ == Role::kPrimary) leave_leadership(ctx);
   role_ = Role::kLearner;
   votes_.clear();
@@ -189,7 +189,7 @@ void Raft::become_learner(Context& ctx) {
 
 void Raft::become_candidate() {
   CUTOVER_CHECK(role_ != Role::kPrimary, "a leader cannot campaign");
-  CUTOVER_CHECK(membership_.is_voter(config_.self), "only voters campaign");
+  CUTOVER_CHECK(self_voter_, "only voters campaign");
   role_ = Role::kCandidate;
   leader_.reset();
 }
@@ -327,7 +327,7 @@ void Raft::on_client_request(ClientId from, const ClientRequest& request, Contex
     return;
   }
   if (answer_repeated_write(kv_, from, request, ctx)) return;
-  if (transfer_target_ || !membership_.is_voter(config_.self)) {
+  if (transfer_target_ || !self_voter_) {
     // Thesis §3.10: no new writes while leadership is being handed over (or given up).
     ctx.reply(from, ClientReply{.id = request.id, .status = ReplyStatus::kUnavailable});
     return;
@@ -472,7 +472,7 @@ void Raft::check_invariants(const Storage& storage) const {
     CUTOVER_CHECK(leader_ != config_.self, "a non-leader believes it leads");
   }
   if (role_ == Role::kCandidate || role_ == Role::kBackup) {
-    CUTOVER_CHECK(membership_.is_voter(config_.self), "a non-voter campaigns or votes");
+    CUTOVER_CHECK(self_voter_, "a non-voter campaigns or votes");
   }
 }
 

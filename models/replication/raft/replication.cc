@@ -279,7 +279,7 @@ void Raft::advance_commit(Context& ctx) {
   if (change_commits && role_ == Role::kPrimary) sync_progress_with_membership(ctx);
   pending_writes_.reply_committed(commit_index_, term_, ctx.storage(), kv_, ctx);
   maybe_compact(ctx);
-  if (!membership_.is_voter(config_.self) && commit_index_ >= membership_index_) {
+  if (!self_voter_ && commit_index_ >= membership_index_) {
     become_learner(ctx);  // thesis §4.2.2: a removed leader steps down once Cnew commits
     return;
   }
