@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 PACKAGES=(build-essential cmake pkg-config libsimgrid-dev nlohmann-json3-dev libvalijson-dev
           libcli11-dev libboost-dev libboost-graph-dev libeigen3-dev libgtest-dev
           libbenchmark-dev libxml2-dev
+          # tcmalloc: the simulator's allocator (CMakeLists.txt says why)
+          libgoogle-perftools-dev
           # report.html: Chart.js is compiled into cutover; its tests use Chromium and libpng
           libjs-chart.js chromium libpng-dev
           # notebooks/ and their test (jupyter nbconvert --execute)
