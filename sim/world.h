@@ -21,6 +21,7 @@
 #include "models/routing/load_balancer.h"
 #include "sim/faults/network_faults.h"
 #include "sim/faults/node_clock.h"
+#include "sim/node/handler_output.h"
 #include "sim/platform/platform_builder.h"
 #include "sim/scenario/scenario.h"
 #include "sim/transport/channels.h"
@@ -96,6 +97,7 @@ class World {
   const MessageCounts& messages() const { return messages_; }
   Channels& channels() { return channels_; }
   Scheduler& scheduler() { return scheduler_; }
+  HandlerOutput& handler_output() { return handler_output_; }
   const Network& network() const { return network_; }
   Network& network() { return network_; }
   // The time for whoever runs now (scheduler.h: the scheduler runs ahead of the engine).
@@ -171,6 +173,7 @@ class World {
   std::vector<std::optional<std::uint32_t>> region_by_endpoint_;
   Channels channels_;
   Scheduler scheduler_;
+  HandlerOutput handler_output_;  // every node's, one handler at a time
   Network network_;
   NetworkFaults network_faults_;
   std::vector<int> regions_out_;

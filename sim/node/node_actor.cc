@@ -18,12 +18,16 @@ namespace {
 class SimContext final : public models::Context {
  public:
   SimContext(World& world, NodeRuntime& runtime, EndpointQueue& queue, models::Rng rng)
-      : world_(world), runtime_(runtime), queue_(queue), rng_(std::move(rng)) {}
+      : world_(world),
+        runtime_(runtime),
+        queue_(queue),
+        rng_(std::move(rng)),
+        out_(world.handler_output()) {}
 
   // The node's own clock (clock_skew faults skew it); our records below use true time.
   models::TimePoint now() const override { return runtime_.clock.local(world_.now()); }
   void send(models::NodeId to, models::Message message) override {
-    outbox_.push_back(
+    out_.outbox.push_back(
         Outgoing{.to_node = to, .packet = Packet{.from = self(), .body = std::move(message)}});
   }
   void reply(models::ClientId to, const models::ClientReply& reply) override {
@@ -34,7 +38,8 @@ class SimContext final : public models::Context {
       if (forward(request.request, reply)) return;
       record_ack(request, reply);
     }
-    outbox_.push_back(Outgoing{.to_client = to, .packet = Packet{.from = self(), .body = reply}});
+    out_.outbox.push_back(
+        Outgoing{.to_client = to, .packet = Packet{.from = self(), .body = reply}});
   }
   void set_timer(models::TimerId id, models::Duration after) override {
     queue_.set_timer(id, world_.now() + runtime_.clock.real_duration(after));
@@ -43,7 +48,7 @@ class SimContext final : public models::Context {
   models::Storage& storage() override { return runtime_.storage; }
   models::WriteToken persist() override {
     const models::WriteToken token(runtime_.storage.write_sequence());
-    persist_requests_.push_back(token);
+    out_.persist_requests.push_back(token);
     return token;
   }
   models::Rng& rng() override { return rng_; }
@@ -58,39 +63,33 @@ class SimContext final : public models::Context {
     pending_requests_[request.id] = PendingRequest{.request = request, .accepted_at = world_.now()};
   }
 
-  // Carries out queued sends, one transfer per receiver (see Packet::coalesced); returns the
-  // durability requests for the disk.
-  // Carries out what the handler asked for: its messages (one transfer per receiver), then
-  // on_persist(token) for each of its persist requests. The buffers are members, kept between
-  // handlers: allocating them per handler was 2% of a run.
+  // Carries out what the handler asked for: its messages (one transfer per receiver, see
+  // Packet::coalesced), then on_persist(token) for each of its persist requests.
   template <typename OnPersist>
   void flush(OnPersist&& on_persist) {
-    for (Outgoing& out : outbox_) {
+    for (Outgoing& out : out_.outbox) {
       const Endpoint to = out.to_node ? world_.node(*out.to_node).endpoint()
                                       : Endpoint{Endpoint::Kind::kClient, out.to_client->value};
-      auto same_receiver = std::find_if(transfers_.begin(), transfers_.end(), [&](const auto& t) {
-        return t.first.kind == to.kind && t.first.id == to.id;
-      });
-      if (same_receiver == transfers_.end()) {
-        transfers_.emplace_back(to, std::move(out.packet));
+      auto same_receiver = std::find_if(
+          out_.transfers.begin(), out_.transfers.end(),
+          [&](const auto& t) { return t.first.kind == to.kind && t.first.id == to.id; });
+      if (same_receiver == out_.transfers.end()) {
+        out_.transfers.emplace_back(to, std::move(out.packet));
       } else {
         same_receiver->second.coalesced.push_back(std::move(out.packet.body));
       }
     }
-    outbox_.clear();
-    for (auto& [to, packet] : transfers_) world_.send(to, std::move(packet));
-    transfers_.clear();
-    persisting_.swap(persist_requests_);
-    for (models::WriteToken token : persisting_) on_persist(token);
-    persisting_.clear();
+    out_.outbox.clear();
+    for (auto& [to, packet] : out_.transfers) world_.send(to, std::move(packet));
+    out_.transfers.clear();
+    out_.persisting.swap(out_.persist_requests);
+    for (models::WriteToken token : out_.persisting) on_persist(token);
+    out_.persisting.clear();
   }
+  void discard() { out_.discard(); }
 
  private:
-  struct Outgoing {
-    std::optional<models::NodeId> to_node;
-    std::optional<models::ClientId> to_client;
-    Packet packet;
-  };
+  using Outgoing = HandlerOutput::Outgoing;
   Endpoint self() const { return runtime_.endpoint(); }
 
   // A request that entered through the load balancer and reached a replica that is not the
@@ -103,7 +102,7 @@ class SimContext final : public models::Context {
     }
     models::ClientRequest onward = request;
     onward.forward_to_primary = false;
-    outbox_.push_back(
+    out_.outbox.push_back(
         Outgoing{.to_node = *reply.primary_hint, .packet = Packet{.from = self(), .body = onward}});
     return true;
   }
@@ -128,10 +127,7 @@ class SimContext final : public models::Context {
   NodeRuntime& runtime_;
   EndpointQueue& queue_;
   models::Rng rng_;
-  std::vector<Outgoing> outbox_;
-  std::vector<models::WriteToken> persist_requests_;
-  std::vector<std::pair<Endpoint, Packet>> transfers_;  // flush(): in order of first message
-  std::vector<models::WriteToken> persisting_;          // flush(): being handed on
+  HandlerOutput& out_;  // the run's: one handler at a time
   const models::Protocol* protocol_ = nullptr;
   // Not yet answered. Hashed, not ordered: nothing walks it, and a leader holds a commit
   // round trip's worth of requests (a tree of them was 2% of a run at 4x the load).
@@ -290,6 +286,7 @@ class NodeLoop final : public EndpointHandler {
       handler();
       protocol_->check_invariants(runtime_.storage);
     } catch (const models::InvariantViolation& violation) {
+      context_.discard();
       world_.fail(
           InvariantFailure{runtime_.name, models::to_seconds(world_.now()), violation.what()});
       return;

@@ -1,0 +1,36 @@
+// What one protocol handler asked the world for (messages, durability requests), held until
+// the handler returns and then carried out, so that a handler is atomic.
+//
+// One handler runs at a time, so a run needs one set of these buffers, owned by the World and
+// reused by every node: with a set per node, the first write of a node's send landed in
+// memory that node had not touched since it last ran (a cache miss measured at 3% of a run).
+#pragma once
+
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "models/core/types.h"
+#include "sim/transport/packet.h"
+
+namespace cutover::sim {
+
+struct HandlerOutput {
+  struct Outgoing {
+    std::optional<models::NodeId> to_node;
+    std::optional<models::ClientId> to_client;
+    Packet packet;
+  };
+  std::vector<Outgoing> outbox;                        // in the order the handler sent
+  std::vector<models::WriteToken> persist_requests;    // in the order it asked
+  std::vector<std::pair<Endpoint, Packet>> transfers;  // flush: one per receiver
+  std::vector<models::WriteToken> persisting;          // flush: being handed on
+
+  // A handler that failed has no effects.
+  void discard() {
+    outbox.clear();
+    persist_requests.clear();
+  }
+};
+
+}  // namespace cutover::sim
