@@ -35,7 +35,10 @@ TEST_P(TimeQueueAgainstReference, PopsInTimeThenQueueOrder) {
       ASSERT_EQ(queue.top_time(), reference.begin()->first.first);
     }
     if (queue.empty() || std::bernoulli_distribution(mix.push_chance)(rng)) {
-      const std::uint64_t time = now + rng() % (mix.max_delay + 1);
+      // Log-uniform delays when the range is wide, so short ones are common too.
+      const std::uint64_t range =
+          mix.max_delay > (1u << 20) ? (std::uint64_t{1} << (rng() % 41)) : mix.max_delay + 1;
+      const std::uint64_t time = now + rng() % range;
       queue.push(time, next_value);
       reference.emplace(std::make_pair(time, next_value), true);
       ++next_value;
@@ -62,6 +65,11 @@ INSTANTIATE_TEST_SUITE_P(
             .max_delay = 1'000'000,
             .push_chance = 0.55,
             .peek_before_push = false},
+        // Delays from microseconds to days: entries start in every byte's buckets.
+        Mix{.name = "wide",
+            .max_delay = std::uint64_t{1} << 40,
+            .push_chance = 0.55,
+            .peek_before_push = true},
         // Looking first, then pushing before what was seen.
         Mix{.name = "peek_then_push",
             .max_delay = 5000,
