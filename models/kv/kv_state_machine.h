@@ -45,6 +45,8 @@ class KvStateMachine {
     return applied_more_than_once_;
   }
   std::optional<Version> read(Key key) const;
+  // A hint: `key` will be applied or read soon, so its cell is fetched into the cache now.
+  void prefetch(Key key) const { cells_.prefetch(key); }
   // The value size of the last write to `key`, 0 if never written.
   std::uint32_t value_bytes(Key key) const;
   LogIndex applied_index() const { return applied_index_; }
@@ -72,6 +74,9 @@ class KvStateMachine {
    public:
     static constexpr Key kDenseKeys = Key{1} << 16;  // 1.5 MiB per replica at most
     const Cell* find(Key key) const;
+    void prefetch(Key key) const {
+      if (key < dense_.size()) __builtin_prefetch(&dense_[key], 1);
+    }
     void set(Key key, const Cell& cell);
     std::size_t size() const { return size_; }
     void clear();

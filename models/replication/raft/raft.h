@@ -196,6 +196,7 @@ class Raft final : public Protocol {
   LogIndex count_quorum_match();
   void on_append_entries(NodeId from, const AppendEntries& append, Context& ctx);
   void reject_append(NodeId from, const AppendEntries& append, Context& ctx);
+  void prefetch_cells_to_apply(const AppendEntries& append, const Storage& storage) const;
   void append_after_match(NodeId from, LogIndex prev, std::span<const LogEntry> entries,
                           const AppendEntries& append, Context& ctx);
   void on_install_snapshot(NodeId from, const InstallSnapshot& install, Context& ctx);
