@@ -14,3 +14,8 @@ median() { sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else prin
 minmax() { sort -g | awk 'NR==1{min=$1} {max=$1} END {printf "%.2f-%.2f", min, max}'; }
 # value of a top-level numeric key in a one-line or pretty JSON object: json_num KEY FILE
 json_num() { grep -o "\"$1\": *[0-9.eE+-]*" "$2" | head -1 | sed 's/.*: *//'; }
+
+# The scaling variants of the reference scenario (scaling.sh, split.sh): name, then the
+# arguments of `cutover_benchtool variant` that make it.
+SCALING_VARIANTS=("base:--load 1" "load2x:--load 2" "load4x:--load 4" "regions2x:--regions 2"
+                  "regions4x:--regions 4")

@@ -10,7 +10,7 @@ DURATION="${1:-3}"
 REPEATS="${2:-3}"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
-variants=("base:--load 1" "load2x:--load 2" "load4x:--load 4" "regions2x:--regions 2" "regions4x:--regions 4")
+variants=("${SCALING_VARIANTS[@]}")
 for v in "${variants[@]}"; do
   name=${v%%:*}
   # shellcheck disable=SC2086

@@ -13,7 +13,7 @@ DURATION="${1:-60}"
 FREQUENCY="${2:-1999}"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
-variants=("base:--load 1" "load2x:--load 2" "load4x:--load 4" "regions2x:--regions 2" "regions4x:--regions 4")
+variants=("${SCALING_VARIANTS[@]}")
 
 # perf script (leaf first) -> "model M simulator S other O"
 classify() {
