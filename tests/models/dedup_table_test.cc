@@ -142,5 +142,35 @@ TEST(DedupTable, ACopyKeepsWhatItHeldWhileTheOriginalForgetsAndGrows) {
   EXPECT_EQ(table.size(), 500u) << "sequences 2501..2999 and 5000";
 }
 
+TEST(DedupTable, LateWritesPilingIntoTheNewestChunkSplitItAndKeepTheOrder) {
+  // Every third sequence first (1,020 writes: one chunk), then the two missing between each
+  // pair, all behind the newest: the newest chunk grows past twice a chunk's size and is
+  // split, with a copy taken before that must not change.
+  DedupTable table;
+  ReferenceTable reference;
+  const ClientId client(3);
+  std::uint64_t index = 0;
+  auto remember = [&](std::uint64_t sequence) {
+    const RequestId request{.client = client, .sequence = sequence};
+    table.remember(request, version_at(++index), 1'000'000);
+    reference.remember(request, version_at(index), 1'000'000);
+  };
+  for (std::uint64_t s = 3; s <= 3 * 1020; s += 3) remember(s);
+  const DedupTable before_late = table;
+  const std::vector<AppliedWrite> held = table.entries();
+  for (std::uint64_t s = 3 * 1020; s >= 3; s -= 3) {
+    remember(s - 1);
+    remember(s - 2);
+  }
+  EXPECT_EQ(table.entries(), reference.entries());
+  EXPECT_EQ(table.size(), 3u * 1020);
+  for (const AppliedWrite& write : reference.entries()) {
+    ASSERT_EQ(table.find(write.request), write.version) << write.request.sequence;
+  }
+  EXPECT_EQ(before_late.entries(), held);
+  remember(3 * 1020 + 1);  // the newest again, after the split
+  EXPECT_EQ(table.entries(), reference.entries());
+}
+
 }  // namespace
 }  // namespace cutover::models
