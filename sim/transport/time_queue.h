@@ -41,9 +41,7 @@ class TimeQueue {
   // REQUIRES: time >= the time of the last entry popped.
   void push(std::uint64_t time, std::uint32_t value) {
     CUTOVER_CHECK(time >= last_, "an event was queued before the last one taken out");
-    const std::size_t bucket = bucket_of(time);
-    buckets_[bucket].push_back(Entry{.time = time, .value = value});
-    if (bucket != 0) filled_ |= std::uint64_t{1} << (bucket - 1);
+    const std::size_t bucket = file(Entry{.time = time, .value = value});
     if (bucket != 0 && earliest_known_) earliest_ = std::min(earliest_, time);
     ++size_;
   }
@@ -72,6 +70,13 @@ class TimeQueue {
   std::size_t bucket_of(std::uint64_t time) const {
     return time == last_ ? 0 : static_cast<std::size_t>(64 - std::countl_zero(time ^ last_));
   }
+  // Files the entry by its time relative to last_; returns its bucket.
+  std::size_t file(const Entry& entry) {
+    const std::size_t bucket = bucket_of(entry.time);
+    buckets_[bucket].push_back(entry);
+    if (bucket != 0) filled_ |= std::uint64_t{1} << (bucket - 1);
+    return bucket;
+  }
   std::size_t lowest_filled() const {
     CUTOVER_CHECK(filled_ != 0, "the event queue is empty");
     return 1 + static_cast<std::size_t>(std::countr_zero(filled_));
@@ -93,11 +98,7 @@ class TimeQueue {
     std::vector<Entry>& moving = buckets_[lowest];
     last_ = minimum_of(moving);
     earliest_known_ = false;
-    for (const Entry& entry : moving) {
-      const std::size_t bucket = bucket_of(entry.time);
-      buckets_[bucket].push_back(entry);
-      if (bucket != 0) filled_ |= std::uint64_t{1} << (bucket - 1);
-    }
+    for (const Entry& entry : moving) file(entry);
     moving.clear();
     filled_ &= ~(std::uint64_t{1} << (lowest - 1));
   }
