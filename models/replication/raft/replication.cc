@@ -327,9 +327,10 @@ void Raft::on_append_entries(NodeId from, const AppendEntries& append, Context& 
   append_after_match(from, prev, entries, append, ctx);
 }
 
-// The entries this append will commit are applied at the end of its handling: their cells
-// are fetched meanwhile (each was a cache miss when applied, the largest single cost of a
-// follower's append).
+// The logged entries this append will commit are applied at the end of its handling: their
+// cells are fetched meanwhile (each was a cache miss when applied, the largest single cost of
+// a follower's append). Entries the append itself brings are fetched as they are logged
+// (append_after_match).
 void Raft::prefetch_cells_to_apply(const AppendEntries& append, const Storage& storage) const {
   constexpr std::uint64_t kAhead = 64;  // a long catch-up would evict its own first fetches
   const std::uint64_t first = std::max(kv_.applied_index().value + 1, storage.first_index().value);
@@ -337,12 +338,6 @@ void Raft::prefetch_cells_to_apply(const AppendEntries& append, const Storage& s
   const std::uint64_t last = std::min(held, first + kAhead - 1);
   for (std::uint64_t index = first; index <= last; ++index) {
     kv_.prefetch(storage.entry(LogIndex(index)).key);
-  }
-  for (const LogEntry& entry : append.entries) {
-    if (entry.version.index > append.commit_index || entry.version.index.value >= first + kAhead) {
-      break;
-    }
-    if (entry.version.index.value > held) kv_.prefetch(entry.key);
   }
 }
 
