@@ -138,8 +138,7 @@ void Raft::check_quorum(Context& ctx) {
   const TimePoint now = ctx.now();
   std::size_t heard = self_voter_ ? 1 : 0;
   for (const Progress& progress : progress_) {
-    if (membership_.is_voter(progress.node) &&
-        now - progress.last_heard < config_.election_timeout_min) {
+    if (progress.voter && now - progress.last_heard < config_.election_timeout_min) {
       ++heard;
     }
   }
