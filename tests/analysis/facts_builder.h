@@ -14,6 +14,9 @@ namespace cutover::analysis::testing {
 
 inline TimePoint at_ms(double ms) { return TimePoint(models::from_ms(ms)); }
 
+// Positions of operations in the built history, as the checkers list the ones they flag.
+using Indices = std::vector<std::size_t>;
+
 inline Version version(std::uint64_t epoch, std::uint64_t index) {
   return Version{models::Epoch(epoch), models::LogIndex(index)};
 }

@@ -16,8 +16,8 @@ namespace {
 
 using testing::FactsBuilder;
 using testing::generated_history;
+using testing::Indices;
 using testing::version;
-using Indices = std::vector<std::size_t>;
 using Verdict = LinearizabilityVerdict;
 
 Linearizability check(const RunFacts& facts, const LinearizabilityConfig& config = {}) {

@@ -10,8 +10,8 @@ namespace cutover::analysis {
 namespace {
 
 using testing::FactsBuilder;
+using testing::Indices;
 using testing::version;
-using Indices = std::vector<std::size_t>;
 
 TEST(LostWrites, NothingIsLostWhenEveryAckedWriteSurvives) {
   FactsBuilder b;

@@ -16,8 +16,8 @@ namespace {
 
 using testing::FactsBuilder;
 using testing::generated_history;
+using testing::Indices;
 using testing::version;
-using Indices = std::vector<std::size_t>;
 
 void expect_same(const Linearizability& a, const Linearizability& b) {
   EXPECT_EQ(a.verdict, b.verdict);
