@@ -41,8 +41,7 @@ class TimeQueue {
   // REQUIRES: time >= the time of the last entry popped.
   void push(std::uint64_t time, std::uint32_t value) {
     CUTOVER_CHECK(time >= last_, "an event was queued before the last one taken out");
-    const std::size_t bucket = file(Entry{.time = time, .value = value});
-    if (bucket != 0 && earliest_known_) earliest_ = std::min(earliest_, time);
+    file(Entry{.time = time, .value = value});
     ++size_;
   }
 
@@ -50,11 +49,7 @@ class TimeQueue {
   // another actor may still queue between the last time popped and this one.
   std::uint64_t top_time() {
     if (head_ < buckets_[0].size()) return last_;
-    if (!earliest_known_) {
-      earliest_ = minimum_of(buckets_[lowest_filled()]);
-      earliest_known_ = true;
-    }
-    return earliest_;
+    return minimum_[lowest_filled()];
   }
 
   // Takes the earliest entry out (the first queued among equal times). REQUIRES: !empty().
@@ -70,21 +65,18 @@ class TimeQueue {
   std::size_t bucket_of(std::uint64_t time) const {
     return time == last_ ? 0 : static_cast<std::size_t>(64 - std::countl_zero(time ^ last_));
   }
-  // Files the entry by its time relative to last_; returns its bucket.
-  std::size_t file(const Entry& entry) {
+  // Files the entry by its time relative to last_.
+  void file(const Entry& entry) {
     const std::size_t bucket = bucket_of(entry.time);
     buckets_[bucket].push_back(entry);
-    if (bucket != 0) filled_ |= std::uint64_t{1} << (bucket - 1);
-    return bucket;
+    if (bucket == 0) return;
+    const std::uint64_t bit = std::uint64_t{1} << (bucket - 1);
+    minimum_[bucket] = (filled_ & bit) != 0 ? std::min(minimum_[bucket], entry.time) : entry.time;
+    filled_ |= bit;
   }
   std::size_t lowest_filled() const {
     CUTOVER_CHECK(filled_ != 0, "the event queue is empty");
     return 1 + static_cast<std::size_t>(std::countr_zero(filled_));
-  }
-  static std::uint64_t minimum_of(const std::vector<Entry>& bucket) {
-    std::uint64_t minimum = bucket.front().time;
-    for (const Entry& entry : bucket) minimum = std::min(minimum, entry.time);
-    return minimum;
   }
 
   // Bucket 0 is used up: the queue's time moves to the minimum of the lowest non-empty
@@ -96,20 +88,20 @@ class TimeQueue {
     head_ = 0;
     const std::size_t lowest = lowest_filled();
     std::vector<Entry>& moving = buckets_[lowest];
-    last_ = minimum_of(moving);
-    earliest_known_ = false;
+    last_ = minimum_[lowest];
+    filled_ &= ~(std::uint64_t{1} << (lowest - 1));  // re-filing never lands in `lowest`
     for (const Entry& entry : moving) file(entry);
     moving.clear();
-    filled_ &= ~(std::uint64_t{1} << (lowest - 1));
   }
 
   std::array<std::vector<Entry>, kBuckets> buckets_;
   std::uint64_t filled_ = 0;  // bit b - 1: bucket b (b >= 1) holds entries
   std::size_t head_ = 0;      // bucket 0's entries before head_ were taken
   std::size_t size_ = 0;
-  std::uint64_t last_ = 0;      // the time of the last entry popped
-  std::uint64_t earliest_ = 0;  // of the buckets after 0, if earliest_known_
-  bool earliest_known_ = false;
+  std::uint64_t last_ = 0;  // the time of the last entry popped
+  // minimum_[b]: the earliest time in bucket b >= 1, while it holds entries (kept as entries
+  // are filed, so neither a look at the top nor a refill scans a bucket).
+  std::array<std::uint64_t, kBuckets> minimum_{};
 };
 
 }  // namespace cutover::sim
