@@ -75,12 +75,14 @@ World::World(const Scenario& scenario, std::uint64_t seed, Platform platform)
   site_by_endpoint_.assign(channels_.endpoint_count(), kNoSite);
   region_by_endpoint_.assign(channels_.endpoint_count(), std::nullopt);
   for (const auto& node : nodes_) {
-    site_by_endpoint_[channels_.index(node->endpoint())] = node->site;
-    region_by_endpoint_[channels_.index(node->endpoint())] = node->region;
+    const std::size_t at = channels_.index(node->endpoint());
+    site_by_endpoint_[at] = node->site;
+    region_by_endpoint_[at] = node->region;
   }
   for (std::uint32_t c = 0; c < clients_.size(); ++c) {
-    site_by_endpoint_[channels_.index(Endpoint{Endpoint::Kind::kClient, c})] = clients_[c].site;
-    region_by_endpoint_[channels_.index(Endpoint{Endpoint::Kind::kClient, c})] = clients_[c].region;
+    const std::size_t at = channels_.index(Endpoint{Endpoint::Kind::kClient, c});
+    site_by_endpoint_[at] = clients_[c].site;
+    region_by_endpoint_[at] = clients_[c].region;
   }
   facts_.traffic.resize(regions);
   read_only_regions_.assign(regions, false);

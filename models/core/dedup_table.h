@@ -44,7 +44,7 @@ class DedupTable {
     Version version;
   };
   using Chunk = std::vector<Applied>;  // ascending by sequence, never empty
-  // One client's writes, ascending by sequence: chunks_[0] from `front_` on, then the others.
+  // One client's writes, ascending by sequence: chunks[0] from `front` on, then the others.
   struct ClientWrites {
     std::uint32_t client = 0;
     std::vector<std::shared_ptr<Chunk>> chunks;

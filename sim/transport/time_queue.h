@@ -18,6 +18,7 @@
 // re-filing keeps their order.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstddef>
