@@ -140,7 +140,8 @@ int run_command(const RunCommand& command) {
         {"client_reply", result.messages.client_reply},
         {"control", result.messages.control}}},
       {"transfers",
-       {{"direct", result.transfers.direct},
+       {{"sent", result.messages.transfers},
+        {"direct", result.transfers.direct},
         {"simgrid_flows", result.transfers.flows},
         {"lost", result.transfers.lost}}}};
   const nlohmann::json report =

@@ -122,16 +122,18 @@ World::World(const Scenario& scenario, std::uint64_t seed, Platform platform)
   facts_.replica_regions = platform_.node_region;
 }
 
-void World::count_message(Endpoint from, Endpoint to) {
+void World::count_messages(const Packet& packet, Endpoint to) {
   using Kind = Endpoint::Kind;
-  if (from.kind == Kind::kControl) {
-    ++messages_.control;
-  } else if (from.kind == Kind::kClient) {
-    ++messages_.client_request;
+  const std::uint64_t carried = 1 + packet.coalesced.size();
+  ++messages_.transfers;
+  if (packet.from.kind == Kind::kControl) {
+    messages_.control += carried;
+  } else if (packet.from.kind == Kind::kClient) {
+    messages_.client_request += carried;
   } else if (to.kind == Kind::kClient) {
-    ++messages_.client_reply;
+    messages_.client_reply += carried;
   } else {
-    ++messages_.protocol;
+    messages_.protocol += carried;
   }
 }
 
@@ -146,7 +148,7 @@ std::vector<sg4::Host*> World::endpoint_hosts() const {
 }
 
 void World::send(Endpoint to, Packet packet) {
-  count_message(packet.from, to);
+  count_messages(packet, to);
   if (to.kind == Endpoint::Kind::kNode && !nodes_.at(to.id)->up) return;
   const std::size_t from_index = channels_.index(packet.from);
   const std::size_t to_index = channels_.index(to);

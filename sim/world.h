@@ -58,13 +58,15 @@ struct ClientEndpoint {
   std::uint32_t site = 0;  // its zone (scenario.h SiteLayout)
 };
 
-// Transfers handed to the network, by who sends them to whom (a transfer may carry several
-// coalesced messages, packet.h; a duplicated packet counts once).
+// Messages sent, by who sends them to whom, and the transfers that carried them: a transfer
+// carries several messages when a handler sends them to one receiver at once (coalesced,
+// packet.h). A duplicated packet counts once.
 struct MessageCounts {
   std::uint64_t protocol = 0;        // replica -> replica
   std::uint64_t client_request = 0;  // clients -> replica
   std::uint64_t client_reply = 0;    // replica -> clients
   std::uint64_t control = 0;         // operator and fault controller -> replica
+  std::uint64_t transfers = 0;
   std::uint64_t total() const { return protocol + client_request + client_reply + control; }
 };
 
@@ -161,7 +163,7 @@ class World {
   std::vector<std::unique_ptr<NodeRuntime>> nodes_;
   std::vector<ClientEndpoint> clients_;
   std::vector<simgrid::s4u::Host*> endpoint_hosts() const;  // by Channels::index
-  void count_message(Endpoint from, Endpoint to);
+  void count_messages(const Packet& packet, Endpoint to);
   MessageCounts messages_;
 
   // One-way propagation delay between sites (zones; s == t: inside one), faults included.

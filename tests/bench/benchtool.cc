@@ -145,11 +145,13 @@ int main(int argc, char** argv) {
           {"client_request", f.messages.client_request},
           {"client_reply", f.messages.client_reply},
           {"control", f.messages.control}}},
-        {"transfers", {{"direct", f.direct}, {"simgrid_flows", f.flows}}},
+        {"transfers",
+         {{"total", f.messages.transfers}, {"direct", f.direct}, {"simgrid_flows", f.flows}}},
         {"events", f.events},
         {"wall_us_per_event", 1e6 * f.wall_s / static_cast<double>(f.events)},
         {"messages_per_wall_s", static_cast<double>(f.messages.total()) / f.wall_s},
-        {"wall_us_per_message", 1e6 * f.wall_s / static_cast<double>(f.messages.total())}};
+        {"wall_us_per_message", 1e6 * f.wall_s / static_cast<double>(f.messages.total())},
+        {"wall_us_per_transfer", 1e6 * f.wall_s / static_cast<double>(f.messages.transfers)}};
     std::cout << line.dump() << "\n";
     return f.ok ? 0 : 3;
   } catch (const std::exception& error) {
