@@ -314,6 +314,17 @@ TEST(RaftCommit, Section5_3_WriteIsAcknowledgedOnceOnAMajorityAndFollowersAckOnl
   EXPECT_EQ(cluster.reply_for(stuck), nullptr);
 }
 
+// Node 0 of `voters` wins term 1 (pre-vote off in its config): every other voter grants.
+void win_first_election(SingleNode& n, std::uint32_t voters) {
+  n.ctx.advance(kElectionMax);
+  n.fire(kElectionTimer);
+  n.ctx.complete_all_persists(n.node);
+  for (std::uint32_t v = 1; v < voters; ++v) {
+    n.deliver(NodeId(v), VoteResponse{.epoch = Epoch(1), .granted = true});
+  }
+  n.ctx.complete_all_persists(n.node);
+}
+
 // The leader counts the commit quorum again only when enough voters passed its last count;
 // after every input the commit index must still be what a full count gives: the highest
 // index a majority of voters holds durably (the leader: what it synced), never going back.
@@ -328,13 +339,7 @@ TEST_P(RaftCommitCount, CommitIsTheMajorityMatchAfterEveryAcknowledgementAndFsyn
   config.pre_vote = false;
   config.learners = {learner};
   SingleNode n(config);
-  n.ctx.advance(kElectionMax);
-  n.fire(kElectionTimer);
-  n.ctx.complete_all_persists(n.node);
-  for (std::uint32_t v = 1; v < voters; ++v) {
-    n.deliver(NodeId(v), VoteResponse{.epoch = Epoch(1), .granted = true});
-  }
-  n.ctx.complete_all_persists(n.node);
+  win_first_election(n, voters);
   ASSERT_EQ(n.node.view().role, Role::kPrimary);
   constexpr std::uint64_t kWrites = 60;
   for (std::uint64_t w = 1; w <= kWrites; ++w) {
@@ -379,6 +384,78 @@ TEST_P(RaftCommitCount, CommitIsTheMajorityMatchAfterEveryAcknowledgementAndFsyn
 }
 
 INSTANTIATE_TEST_SUITE_P(Voters, RaftCommitCount, ::testing::Values(1u, 3u, 4u, 7u, 60u));
+
+// ReadIndex (thesis §6.4): a read waits for a heartbeat round sent after it came, and the
+// leader counts the round a majority answered again only when enough voters passed its last
+// count. After every input, the reads answered must be exactly those whose round a majority
+// of voters (the leader answers its own at once) has answered. Answers arrive in a random
+// order, late (below what the follower answered before) and from a learner that must not
+// count.
+class RaftReadRoundCount : public ::testing::TestWithParam<std::uint32_t> {};
+
+TEST_P(RaftReadRoundCount, ReadsAreAnsweredOnceAMajorityAnsweredTheirRound) {
+  const std::uint32_t voters = GetParam();
+  const NodeId learner(voters);
+  Config config = node_config(NodeId(0), voters);
+  config.pre_vote = false;
+  config.learners = {learner};
+  SingleNode n(config);
+  win_first_election(n, voters);
+  ASSERT_EQ(n.node.view().role, Role::kPrimary);
+  const LogIndex last = n.ctx.storage().last_index();
+  for (std::uint32_t v = 1; v <= voters; ++v) {
+    n.deliver(NodeId(v), AppendResponse{.epoch = Epoch(1), .success = true, .match_index = last});
+  }
+  ASSERT_EQ(n.node.view().commit_index, last) << "the no-op commits: reads can be indexed";
+
+  std::uint64_t leader_round = 0;  // the highest round the leader has sent
+  std::uint64_t answered = 0;      // reads answered so far
+  auto take_outputs = [&] {
+    for (const auto& [to, append] : n.ctx.sent<AppendEntries>()) {
+      leader_round = std::max(leader_round, append.round);
+    }
+    for (const auto& sent : n.ctx.replies) {
+      ASSERT_EQ(sent.reply.status, ReplyStatus::kOk);
+      ++answered;
+    }
+    n.ctx.clear_outputs();
+  };
+  take_outputs();
+  std::vector<std::uint64_t> round_needed;          // by read, in arrival order
+  std::vector<std::uint64_t> acked(voters + 1, 0);  // by node; [0] is the leader
+  Rng rng(20261127 + voters);
+  for (std::uint64_t step = 0; step < 1500; ++step) {
+    if (rng.bernoulli(0.3)) {
+      round_needed.push_back(leader_round + 1);  // the round after the one current
+      n.node.on_client_request(
+          ClientId(1),
+          ClientRequest{.id = RequestId{.client = ClientId(1), .sequence = step + 1},
+                        .kind = OpKind::kRead,
+                        .key = 3},
+          n.ctx);
+    } else {
+      const auto from = static_cast<std::uint32_t>(1 + rng.uniform_below(voters));
+      const std::uint64_t low = acked[from] > 2 ? acked[from] - 2 : 0;
+      const std::uint64_t round = std::min(leader_round, low + rng.uniform_below(4));
+      n.deliver(
+          NodeId(from),
+          AppendResponse{.epoch = Epoch(1), .success = true, .match_index = last, .round = round});
+      acked[from] = std::max(acked[from], round);
+    }
+    take_outputs();
+    std::vector<std::uint64_t> rounds{leader_round};
+    for (std::uint32_t v = 1; v < voters; ++v) rounds.push_back(acked[v]);
+    std::sort(rounds.begin(), rounds.end(), std::greater<>());
+    const std::uint64_t confirmed = rounds[voters / 2];
+    const auto due = static_cast<std::uint64_t>(
+        std::count_if(round_needed.begin(), round_needed.end(),
+                      [&](std::uint64_t needed) { return needed <= confirmed; }));
+    ASSERT_EQ(answered, due) << "step " << step << ", round confirmed " << confirmed;
+  }
+  EXPECT_GT(answered, 100u);  // the walk confirmed rounds, not just the first
+}
+
+INSTANTIATE_TEST_SUITE_P(Voters, RaftReadRoundCount, ::testing::Values(1u, 3u, 4u, 7u, 60u));
 
 // ============================================================================================
 // PreVote (thesis §9.6) and CheckQuorum (thesis §6.2)

@@ -435,7 +435,9 @@ void Raft::track_progress(std::vector<Progress> progress) {
       progress_position_.resize(node.value + 1, kUntracked);
     progress_position_[node.value] = position;
   }
-  commit_quorum_count_.reset();  // who counts may have changed
+  // Who counts may have changed, and a follower's new progress starts from nothing.
+  commit_quorum_.reset();
+  round_quorum_.reset();
 }
 
 const Raft::Progress* Raft::progress_of(NodeId node) const {

@@ -56,6 +56,7 @@
 #include "models/replication/client_writes.h"
 #include "models/replication/durable_writes.h"
 #include "models/replication/protocol.h"
+#include "models/replication/raft/quorum_count.h"
 
 namespace cutover::models::raft {
 
@@ -180,6 +181,20 @@ class Raft final : public Protocol {
   void start_transfer(NodeId target, Context& ctx);
   void maybe_send_timeout_now(Progress& progress, Context& ctx);
 
+  // What a quorum count depends on besides the followers' progress (quorum_count.h).
+  struct CommitCountInputs {
+    Epoch term;
+    LogIndex membership_index;
+    LogIndex self_durable;  // the leader's own vote
+    bool operator==(const CommitCountInputs&) const = default;
+  };
+  struct RoundCountInputs {
+    Epoch term;
+    LogIndex membership_index;
+    std::uint64_t round = 0;  // the leader's own vote
+    bool operator==(const RoundCountInputs&) const = default;
+  };
+
   // --- replication (replication.cc) ---
   void on_heartbeat_timer(Context& ctx);
   void broadcast_round(Context& ctx);
@@ -192,8 +207,8 @@ class Raft final : public Protocol {
   LogIndex append_as_leader(LogEntry entry, Context& ctx);
   void advance_commit(Context& ctx);
   void note_match_growth(const Progress& progress, LogIndex before);
-  bool quorum_match_may_have_moved() const;
-  LogIndex count_quorum_match();
+  CommitCountInputs commit_count_inputs() const;
+  LogIndex count_quorum_match(const CommitCountInputs& inputs);
   void on_append_entries(NodeId from, const AppendEntries& append, Context& ctx);
   void reject_append(NodeId from, const AppendEntries& append, Context& ctx);
   void prefetch_cells_to_apply(const AppendEntries& append, const Storage& storage) const;
@@ -285,32 +300,11 @@ class Raft final : public Protocol {
   std::shared_ptr<const Snapshot> next_snapshot_;      // taken, compacted into the log next commit
   mutable std::vector<LogIndex> scratch_indices_;      // count_quorum_match, reused
   mutable std::vector<std::uint64_t> scratch_rounds_;  // quorum_round, reused
-  // quorum_round() runs on every acknowledgement while reads wait (measured: 3.5% of the
-  // reference run), yet changes only when its inputs do: the leader's round, a follower's
-  // acknowledged round (counted in acked_round_raises_), the voters (membership_index_), or
-  // the followers tracked (a new term).
-  struct QuorumRoundInputs {
-    Epoch term;
-    std::uint64_t round = 0;
-    std::uint64_t acked_round_raises = 0;
-    LogIndex membership_index;
-    bool operator==(const QuorumRoundInputs&) const = default;
-  };
-  std::uint64_t acked_round_raises_ = 0;
-  mutable std::optional<std::pair<QuorumRoundInputs, std::uint64_t>> quorum_round_memo_;
-  // The last count of the commit quorum's match. Followers' matches only grow, so that match
-  // can move only once `short_by` more voters hold entries beyond it (note_match_growth
-  // counts them down); a count on every acknowledgement cost O(voters) each, which made a
-  // 60-replica run slower per message than a 15-replica one. Any other input (the leader's
-  // own durable index, the configuration, the term) is recorded, and a change means a recount.
-  struct CommitQuorumCount {
-    Epoch term;
-    LogIndex membership_index;
-    LogIndex self_durable;
-    LogIndex quorum_match;
-    std::size_t short_by = 0;
-  };
-  std::optional<CommitQuorumCount> commit_quorum_count_;
+  // The commit quorum's match and the heartbeat round a majority answered, each counted again
+  // only when it can have moved (quorum_count.h): followers report their growth; the rest of
+  // what a count depends on is its inputs.
+  QuorumCount<LogIndex, CommitCountInputs> commit_quorum_;
+  mutable QuorumCount<std::uint64_t, RoundCountInputs> round_quorum_;  // quorum_round() is const
 };
 
 }  // namespace cutover::models::raft

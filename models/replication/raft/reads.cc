@@ -1,7 +1,6 @@
 // Raft reads: ReadIndex (thesis §6.4), the leader lease (thesis §6.4.1; the clock assumption is
 // in raft.h) and stale reads from a member's own applied state.
 #include <algorithm>
-#include <functional>
 
 #include "models/core/check.h"
 #include "models/replication/raft/raft.h"
@@ -88,21 +87,15 @@ void Raft::reply_read(ClientId to, const ClientRequest& request, Context& ctx) {
 std::uint64_t Raft::quorum_round() const {
   // The highest heartbeat round a majority of voters has answered (the leader answers its own
   // rounds at once).
-  const QuorumRoundInputs inputs{.term = term_,
-                                 .round = round_,
-                                 .acked_round_raises = acked_round_raises_,
-                                 .membership_index = membership_index_};
-  if (quorum_round_memo_ && quorum_round_memo_->first == inputs) return quorum_round_memo_->second;
+  const RoundCountInputs inputs{
+      .term = term_, .membership_index = membership_index_, .round = round_};
+  if (!round_quorum_.may_have_moved(inputs)) return round_quorum_.value();
   std::vector<std::uint64_t>& rounds = scratch_rounds_;
   rounds.clear();
   for_each_voter([&](NodeId voter, const Progress* progress) {
     rounds.push_back(voter == config_.self ? round_ : (progress ? progress->acked_round : 0));
   });
-  const std::size_t k = membership_.majority() - 1;
-  std::nth_element(rounds.begin(), rounds.begin() + static_cast<std::ptrdiff_t>(k), rounds.end(),
-                   std::greater<>());
-  quorum_round_memo_.emplace(inputs, rounds[k]);
-  return rounds[k];
+  return round_quorum_.count(rounds, membership_.majority(), inputs);
 }
 
 bool Raft::lease_valid(TimePoint now) const {

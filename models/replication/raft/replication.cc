@@ -3,7 +3,6 @@
 // acknowledge) and log compaction with InstallSnapshot (§7).
 #include <algorithm>
 #include <deque>
-#include <functional>
 
 #include "models/core/check.h"
 #include "models/replication/client_writes.h"
@@ -159,8 +158,8 @@ void Raft::on_append_response(NodeId from, const AppendResponse& response, Conte
   const Storage& storage = ctx.storage();
   progress->last_heard = ctx.now();
   if (response.round > progress->acked_round) {
+    if (progress->voter) round_quorum_.note_growth(progress->acked_round, response.round);
     progress->acked_round = response.round;
-    ++acked_round_raises_;
   }
   if (!response.success) {
     on_append_rejected(*progress, response, ctx);
@@ -229,21 +228,16 @@ void Raft::on_snapshot_response(NodeId from, const InstallSnapshotResponse& resp
 }
 
 void Raft::note_match_growth(const Progress& progress, LogIndex before) {
-  if (!commit_quorum_count_ || !progress.voter) return;
-  const LogIndex counted = commit_quorum_count_->quorum_match;
-  if (before <= counted && progress.match_index > counted && commit_quorum_count_->short_by > 0) {
-    --commit_quorum_count_->short_by;
-  }
+  if (progress.voter) commit_quorum_.note_growth(before, progress.match_index);
 }
 
-bool Raft::quorum_match_may_have_moved() const {
-  return !commit_quorum_count_ || commit_quorum_count_->short_by == 0 ||
-         commit_quorum_count_->term != term_ ||
-         commit_quorum_count_->membership_index != membership_index_ ||
-         commit_quorum_count_->self_durable != durable_.durable_index();
+Raft::CommitCountInputs Raft::commit_count_inputs() const {
+  return CommitCountInputs{.term = term_,
+                           .membership_index = membership_index_,
+                           .self_durable = durable_.durable_index()};
 }
 
-LogIndex Raft::count_quorum_match() {
+LogIndex Raft::count_quorum_match(const CommitCountInputs& inputs) {
   // The highest index a majority of voters holds durably (self: what it has synced).
   std::vector<LogIndex>& matches = scratch_indices_;
   matches.clear();
@@ -251,25 +245,14 @@ LogIndex Raft::count_quorum_match() {
     matches.push_back(voter == config_.self ? durable_.durable_index()
                                             : (progress ? progress->match_index : LogIndex(0)));
   });
-  const std::size_t majority = membership_.majority();
-  const auto kth = matches.begin() + static_cast<std::ptrdiff_t>(majority - 1);
-  std::nth_element(matches.begin(), kth, matches.end(), std::greater<>());
-  const LogIndex quorum_match = *kth;
-  // Those ahead of the k-th largest are at least as far; the ones strictly beyond it are
-  // fewer than a majority, else it would be larger.
-  const auto beyond = static_cast<std::size_t>(
-      std::count_if(matches.begin(), kth, [&](LogIndex match) { return match > quorum_match; }));
-  commit_quorum_count_ = CommitQuorumCount{.term = term_,
-                                           .membership_index = membership_index_,
-                                           .self_durable = durable_.durable_index(),
-                                           .quorum_match = quorum_match,
-                                           .short_by = majority - beyond};
-  return quorum_match;
+  return commit_quorum_.count(matches, membership_.majority(), inputs);
 }
 
 void Raft::advance_commit(Context& ctx) {
-  if (role_ != Role::kPrimary || !quorum_match_may_have_moved()) return;
-  const LogIndex candidate = count_quorum_match();
+  if (role_ != Role::kPrimary) return;
+  const CommitCountInputs inputs = commit_count_inputs();
+  if (!commit_quorum_.may_have_moved(inputs)) return;
+  const LogIndex candidate = count_quorum_match(inputs);
   if (candidate <= commit_index_) return;
   // §5.4.2 (Figure 8): only an entry of the current term is committed by counting replicas;
   // earlier terms' entries are committed with it, by the Log Matching Property.
