@@ -29,22 +29,25 @@ std::optional<Version> DedupTable::find(RequestId request) const {
 void DedupTable::remember(RequestId request, Version version, std::uint64_t window) {
   ClientWrites& writes = writes_for(request.client);
   const Applied applied{.sequence = request.sequence, .version = version};
-  writes.newest = std::max(writes.newest, request.sequence);
-  if (writes.chunks.empty() || writes.chunks.back()->back().sequence < request.sequence) {
+  if (writes.chunks.empty()) writes.oldest = request.sequence;
+  if (writes.chunks.empty() || writes.newest < request.sequence) {
     if (writes.chunks.empty() || writes.chunks.back()->size() >= kChunkEntries) {
       writes.chunks.push_back(std::make_shared<Chunk>());
       writes.chunks.back()->reserve(kChunkEntries);
     }
     own(writes.chunks.back()).push_back(applied);
+    writes.newest = request.sequence;
     ++size_;
   } else {
     insert(writes, lower_bound(writes, request.sequence), applied);
+    writes.oldest = std::min(writes.oldest, request.sequence);
   }
   if (request.sequence >= window) forget_before(writes, request.sequence - window + 1);
 }
 
 void DedupTable::clear() {
   clients_.clear();
+  direct_.clear();
   size_ = 0;
 }
 
@@ -71,18 +74,39 @@ std::size_t DedupTable::place_of(ClientId client) const {
   return static_cast<std::size_t>(it - clients_.begin());
 }
 
-const DedupTable::ClientWrites* DedupTable::writes_of(ClientId client) const {
+std::optional<std::size_t> DedupTable::known_place(ClientId client) const {
+  if (client.value < kDirectClients) {
+    const std::uint32_t place = client.value < direct_.size() ? direct_[client.value] : 0;
+    if (place == 0) return std::nullopt;
+    return place - 1;
+  }
   const std::size_t at = place_of(client);
-  return at < clients_.size() && clients_[at].client == client.value ? &clients_[at] : nullptr;
+  if (at < clients_.size() && clients_[at].client == client.value) return at;
+  return std::nullopt;
+}
+
+const DedupTable::ClientWrites* DedupTable::writes_of(ClientId client) const {
+  const std::optional<std::size_t> at = known_place(client);
+  return at ? &clients_[*at] : nullptr;
 }
 
 DedupTable::ClientWrites& DedupTable::writes_for(ClientId client) {
+  if (const std::optional<std::size_t> known = known_place(client)) return clients_[*known];
   const std::size_t at = place_of(client);
-  if (at == clients_.size() || clients_[at].client != client.value) {
-    clients_.insert(clients_.begin() + static_cast<std::ptrdiff_t>(at),
-                    ClientWrites{.client = client.value});
-  }
+  clients_.insert(clients_.begin() + static_cast<std::ptrdiff_t>(at),
+                  ClientWrites{.client = client.value});
+  index_clients();
   return clients_[at];
+}
+
+void DedupTable::index_clients() {
+  direct_.clear();
+  for (std::uint32_t place = 0; place < clients_.size(); ++place) {
+    const std::uint32_t client = clients_[place].client;
+    if (client >= kDirectClients) break;  // ascending: the rest are larger
+    if (client >= direct_.size()) direct_.resize(client + 1, 0);
+    direct_[client] = place + 1;
+  }
 }
 
 DedupTable::Place DedupTable::lower_bound(const ClientWrites& writes, std::uint64_t sequence) {
@@ -127,6 +151,7 @@ void DedupTable::insert(ClientWrites& writes, Place at, const Applied& applied) 
 }
 
 void DedupTable::forget_before(ClientWrites& writes, std::uint64_t sequence) {
+  if (writes.chunks.empty() || writes.oldest >= sequence) return;
   while (!writes.chunks.empty() && (*writes.chunks.front())[writes.front].sequence < sequence) {
     --size_;
     if (++writes.front == writes.chunks.front()->size()) {
@@ -134,6 +159,7 @@ void DedupTable::forget_before(ClientWrites& writes, std::uint64_t sequence) {
       writes.front = 0;
     }
   }
+  if (!writes.chunks.empty()) writes.oldest = (*writes.chunks.front())[writes.front].sequence;
 }
 
 }  // namespace cutover::models

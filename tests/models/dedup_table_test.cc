@@ -49,6 +49,7 @@ struct Scenario {
   double out_of_order;    // chance a write lands behind the client's newest
   std::uint64_t max_lag;  // how far behind, at most
   int steps;
+  std::uint32_t client_stride = 1;  // client ids: 0, stride, 2 * stride, ...
 };
 
 class DedupTableAgainstReference : public ::testing::TestWithParam<Scenario> {};
@@ -63,8 +64,9 @@ TEST_P(DedupTableAgainstReference, AgreesAndCopiesStayAsTheyWere) {
   std::vector<std::pair<DedupTable, std::vector<AppliedWrite>>> copies;
   std::uint64_t index = 0;
   for (int step = 0; step < scenario.steps; ++step) {
-    const auto client = static_cast<std::uint32_t>(rng() % scenario.clients);
-    std::uint64_t sequence = next_sequence[client] += 1 + rng() % 3;
+    const auto drawn = static_cast<std::uint32_t>(rng() % scenario.clients);
+    const std::uint32_t client = drawn * scenario.client_stride;
+    std::uint64_t sequence = next_sequence[drawn] += 1 + rng() % 3;
     if (std::bernoulli_distribution(scenario.out_of_order)(rng) && sequence > scenario.max_lag) {
       sequence -= 1 + rng() % scenario.max_lag;  // a retry of an older write, committed late
     }
@@ -123,7 +125,22 @@ INSTANTIATE_TEST_SUITE_P(
                  .window = 50,
                  .out_of_order = 0.2,
                  .max_lag = 40,
-                 .steps = 20000}),
+                 .steps = 20000},
+        // Retries older than the window: they land before everything the client still holds.
+        Scenario{.name = "lag_beyond_window",
+                 .clients = 3,
+                 .window = 50,
+                 .out_of_order = 0.3,
+                 .max_lag = 120,
+                 .steps = 20000},
+        // Client ids past those found in one step (dedup_table.h), mixed with small ones.
+        Scenario{.name = "large_client_ids",
+                 .clients = 6,
+                 .window = 300,
+                 .out_of_order = 0.2,
+                 .max_lag = 40,
+                 .steps = 20000,
+                 .client_stride = 40000}),
     [](const ::testing::TestParamInfo<Scenario>& param_info) { return param_info.param.name; });
 
 TEST(DedupTable, ACopyKeepsWhatItHeldWhileTheOriginalForgetsAndGrows) {
