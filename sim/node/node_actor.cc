@@ -70,15 +70,17 @@ class SimContext final : public models::Context {
       const Outgoing& out = outbox[i];
       const Endpoint to = out.to_node ? world_.node(*out.to_node).endpoint()
                                       : Endpoint{Endpoint::Kind::kClient, out.to_client->value};
-      auto first = std::find_if(out_.receivers.begin(), out_.receivers.end(), [&](const auto& r) {
-        return r.first.kind == to.kind && r.first.id == to.id;
-      });
-      if (first == out_.receivers.end()) {
+      std::uint32_t& position = out_.receiver_position(to);
+      if (position == HandlerOutput::kNotYet) {
+        position = static_cast<std::uint32_t>(out_.receivers.size());
         out_.receivers.emplace_back(to, i);
       } else {
-        outbox[first->second].packet.coalesced.push_back(std::move(outbox[i].packet.body));
+        const std::uint32_t first = out_.receivers[position].second;
+        outbox[first].packet.coalesced.push_back(std::move(outbox[i].packet.body));
       }
     }
+    for (const auto& [to, first] : out_.receivers)
+      out_.receiver_position(to) = HandlerOutput::kNotYet;
     for (const auto& [to, first] : out_.receivers) world_.send(to, std::move(outbox[first].packet));
     out_.receivers.clear();
     outbox.clear();
