@@ -314,6 +314,15 @@ TEST(RaftCommit, Section5_3_WriteIsAcknowledgedOnceOnAMajorityAndFollowersAckOnl
   EXPECT_EQ(cluster.reply_for(stuck), nullptr);
 }
 
+// Node 0 of `voters` (0 .. voters - 1), with node `voters` as a learner whose answers must
+// not count, and no pre-vote (win_first_election).
+Config leader_with_a_learner(std::uint32_t voters) {
+  Config config = node_config(NodeId(0), voters);
+  config.pre_vote = false;
+  config.learners = {NodeId(voters)};
+  return config;
+}
+
 // Node 0 of `voters` wins term 1 (pre-vote off in its config): every other voter grants.
 void win_first_election(SingleNode& n, std::uint32_t voters) {
   n.ctx.advance(kElectionMax);
@@ -334,11 +343,7 @@ class RaftCommitCount : public ::testing::TestWithParam<std::uint32_t> {};
 
 TEST_P(RaftCommitCount, CommitIsTheMajorityMatchAfterEveryAcknowledgementAndFsync) {
   const std::uint32_t voters = GetParam();
-  const NodeId learner(voters);
-  Config config = node_config(NodeId(0), voters);
-  config.pre_vote = false;
-  config.learners = {learner};
-  SingleNode n(config);
+  SingleNode n(leader_with_a_learner(voters));
   win_first_election(n, voters);
   ASSERT_EQ(n.node.view().role, Role::kPrimary);
   constexpr std::uint64_t kWrites = 60;
@@ -395,11 +400,7 @@ class RaftReadRoundCount : public ::testing::TestWithParam<std::uint32_t> {};
 
 TEST_P(RaftReadRoundCount, ReadsAreAnsweredOnceAMajorityAnsweredTheirRound) {
   const std::uint32_t voters = GetParam();
-  const NodeId learner(voters);
-  Config config = node_config(NodeId(0), voters);
-  config.pre_vote = false;
-  config.learners = {learner};
-  SingleNode n(config);
+  SingleNode n(leader_with_a_learner(voters));
   win_first_election(n, voters);
   ASSERT_EQ(n.node.view().role, Role::kPrimary);
   const LogIndex last = n.ctx.storage().last_index();
