@@ -182,29 +182,58 @@ std::size_t array_index(const std::string& token, const ScenarioOverride& overri
   return std::stoul(token);
 }
 
+// The element `token` names in the array at `at`, which must already hold it.
+json& existing_element(json& array, const json::json_pointer& at, const std::string& token,
+                       const ScenarioOverride& override) {
+  const std::size_t index = array_index(token, override);
+  if (index >= array.size()) {
+    fail(override.pointer, "--set: no element " + token + " (" + at.to_string() + " has " +
+                               std::to_string(array.size()) +
+                               (array.size() == 1 ? " element)" : " elements)"));
+  }
+  return array[index];
+}
+
+[[noreturn]] void fail_not_a_container(const json::json_pointer& at,
+                                       const ScenarioOverride& override) {
+  fail(override.pointer,
+       "--set: " + (at.empty() ? "(root)" : at.to_string()) + " is not an object or an array");
+}
+
+// Where the override's field goes. Objects the scenario lacks on the way are made, so that
+// `--set /network_model/direct_tolerance_us=5` works on a scenario without a network_model;
+// a misspelt name still fails, as an unknown field of the schema. Arrays are never extended.
+json& container_of(json& doc, const json::json_pointer& pointer, const ScenarioOverride& override) {
+  std::vector<std::string> tokens;
+  for (json::json_pointer up = pointer.parent_pointer(); !up.empty(); up = up.parent_pointer()) {
+    tokens.push_back(up.back());
+  }
+  json* node = &doc;
+  json::json_pointer at;
+  for (auto token = tokens.rbegin(); token != tokens.rend(); ++token) {
+    if (node->is_object()) {
+      node = &node->emplace(*token, json::object()).first.value();  // the one there, if any
+    } else if (node->is_array()) {
+      node = &existing_element(*node, at, *token, override);
+    } else {
+      fail_not_a_container(at, override);
+    }
+    at /= *token;
+  }
+  return *node;
+}
+
 void apply_override(json& doc, const ScenarioOverride& override) {
   const json::json_pointer pointer(override.pointer);  // parse_override checked the syntax
   if (pointer.empty()) fail("", "--set needs a pointer below the root");
-  const json::json_pointer parent = pointer.parent_pointer();
-  if (!doc.contains(parent)) {
-    fail(override.pointer,
-         "--set: the scenario has no " + parent.to_string() + " to set a field in");
-  }
-  json& container = doc.at(parent);
+  json& container = container_of(doc, pointer, override);
   const std::string& last = pointer.back();
   if (container.is_object()) {
     container[last] = override.value;
   } else if (container.is_array()) {
-    const std::size_t index = array_index(last, override);
-    if (index >= container.size()) {
-      fail(override.pointer, "--set: no element " + last + " (" + parent.to_string() + " has " +
-                                 std::to_string(container.size()) +
-                                 (container.size() == 1 ? " element)" : " elements)"));
-    }
-    container[index] = override.value;
+    existing_element(container, pointer.parent_pointer(), last, override) = override.value;
   } else {
-    fail(override.pointer, "--set: " + (parent.empty() ? "(root)" : parent.to_string()) +
-                               " is not an object or an array");
+    fail_not_a_container(pointer.parent_pointer(), override);
   }
 }
 

@@ -80,11 +80,29 @@ TEST(ApplyOverride, EachFailureIsReportedAtTheOverridesPointer) {
   EXPECT_EQ(error_of({"/workload/1=5"}),
             "s.json: /workload/1: --set: no element 1 (/workload has 1 element)");
   EXPECT_EQ(error_of({"/workload/x/rate_per_s=5"}),
-            "s.json: /workload/x/rate_per_s: --set: the scenario has no /workload/x to set a "
-            "field in");
+            "s.json: /workload/x/rate_per_s: --set: \"x\" is not an array index");
+  EXPECT_EQ(error_of({"/workload/3/rate_per_s=5"}),
+            "s.json: /workload/3/rate_per_s: --set: no element 3 (/workload has 1 element)");
   EXPECT_EQ(error_of({"/workload/01=5"}),
             "s.json: /workload/01: --set: \"01\" is not an array index");
   EXPECT_EQ(error_of({"/name/x=5"}), "s.json: /name/x: --set: /name is not an object or an array");
+  EXPECT_EQ(error_of({"/name/x/y=5"}),
+            "s.json: /name/x/y: --set: /name is not an object or an array");
+}
+
+// A field whose objects the scenario leaves out (they have defaults) can still be set: the
+// objects on the way are made. The schema still checks every name.
+TEST(ApplyOverride, MakesTheObjectsOnTheWayThatTheScenarioLeavesOut) {
+  const LoadResult result = load_with(
+      {"/network_model/direct_tolerance_us=5", "/protocol/failover/failover_timeout_ms=4000"});
+  ASSERT_TRUE(std::holds_alternative<Scenario>(result)) << std::get<LoadError>(result).message();
+  const Scenario& scenario = std::get<Scenario>(result);
+  EXPECT_EQ(scenario.network_model.direct_tolerance_us, 5);
+  EXPECT_EQ(scenario.protocol.primary_backup.failover_timeout_ms, 4000);
+  EXPECT_EQ(error_of({"/protcol/ack=sync"}).rfind("s.json: /protcol: unknown field", 0), 0u);
+  EXPECT_EQ(error_of({"/network_model/tolerance/us=5"})
+                .rfind("s.json: /network_model/tolerance: unknown field", 0),
+            0u);
 }
 
 TEST(ApplyOverride, ABadValueGetsTheSchemasMessage) {
