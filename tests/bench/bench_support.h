@@ -17,8 +17,8 @@
 
 namespace cutover::bench {
 
-// Messages a run hands to its network, by kind (counted by World::send; since coalescing a
-// transfer may carry several protocol messages, so these are lower bounds on messages).
+// Messages a run sends, by kind, each coalesced one counted, and the transfers that carried
+// them (counted by World::send, see sim/world.h).
 using MessageCounts = sim::MessageCounts;
 
 struct RunFigures {
