@@ -51,6 +51,12 @@ class Network {
   const std::vector<simgrid::s4u::CommPtr>& comms() const { return comms_; }
   void finish_flow(std::size_t index);
   void drop_failed_flows();  // after a NetworkFailureException
+  // After a wait returned one finished flow: finishes every other flow that ended at the same
+  // instant. The flows of a burst share their links and end together, and SimGrid's
+  // wait_any_for tests every flow in flight on each call, so waiting for them one at a time
+  // cost O(k^2) for a burst of k (BENCHMARKS.md). May throw NetworkFailureException, as a wait
+  // would (then drop_failed_flows).
+  void finish_flows_ended_now();
   // No flow in flight can end before this (each at most at its route's bottleneck bandwidth).
   double earliest_flow_end_s() const;
 

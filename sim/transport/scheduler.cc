@@ -134,6 +134,11 @@ void Scheduler::yield_to_engine(Network& network) {
     return;
   }
   network.finish_flow(index);
+  try {
+    network.finish_flows_ended_now();
+  } catch (const simgrid::NetworkFailureException&) {
+    network.drop_failed_flows();
+  }
 }
 
 void EndpointQueue::set_timer(models::TimerId id, models::TimePoint at) {

@@ -4,8 +4,8 @@
 // while a flow crosses its link shares too; one-packet messages sent at once leave in order,
 // and a flow sent after them starts once they are through; the scheduler's run-ahead never
 // passes another actor's wake-up (a link cut at t loses what is sent after t and nothing
-// before); and work another actor hands the scheduler while it sleeps (the doorbell) is done
-// on time.
+// before); work another actor hands the scheduler while it sleeps (the doorbell) is done
+// on time; and flows that end in the same instant are all delivered then.
 #include <map>
 #include <memory>
 #include <vector>
@@ -125,6 +125,10 @@ TEST(SchedulerAndNetwork, DirectWhenIdleSharedWhenBusyAndNeverAheadOfAnotherActo
       {15.0, {16, kLarge}},          // a flow: starts when the burst is through
       {15.0, {17, kTiny, kClient}},  // behind the waiting flow, then sharing with it
       {20.0, {9, kTiny}},            // keeps the scheduler's queue busy until after 12 s
+      {22.0, {18, kLarge}},          // four flows sharing the link: they end together
+      {22.0, {19, kLarge}},
+      {22.0, {20, kLarge}},
+      {22.0, {21, kLarge}},
   };
   std::vector<Send> sends;
   for (const auto& [at, send] : plan) sends.push_back(send);
@@ -183,10 +187,15 @@ TEST(SchedulerAndNetwork, DirectWhenIdleSharedWhenBusyAndNeverAheadOfAnotherActo
   EXPECT_NEAR(h.arrived_s.at(16), burst_through_s + (kLarge + kTiny) / kWanBytesPerS + kOneWayS,
               us);
 
+  for (std::uint32_t tag = 18; tag <= 21; ++tag) {
+    EXPECT_NEAR(h.arrived_s.at(tag), 22.0 + 4 * kLarge / kWanBytesPerS + kOneWayS, us) << tag;
+  }
+
   const TransferCounts& counts = h.network->counts();
   EXPECT_EQ(counts.direct, 10U);  // 1, 4, 7, 9, 11-15 and the control message
-  EXPECT_EQ(counts.flows, 6U);    // 2, 3, 5, 6, 16, 17
+  EXPECT_EQ(counts.flows, 10U);   // 2, 3, 5, 6, 16, 17, 18-21
   EXPECT_EQ(counts.lost, 1U);     // 8
+  EXPECT_TRUE(h.network->comms().empty());
 }
 
 }  // namespace
