@@ -146,7 +146,7 @@ int main(int argc, char** argv) {
           {"client_reply", f.messages.client_reply},
           {"control", f.messages.control}}},
         {"transfers",
-         {{"total", f.messages.transfers}, {"direct", f.direct}, {"simgrid_flows", f.flows}}},
+         {{"sent", f.messages.transfers}, {"direct", f.direct}, {"simgrid_flows", f.flows}}},
         {"events", f.events},
         {"wall_us_per_event", 1e6 * f.wall_s / static_cast<double>(f.events)},
         {"messages_per_wall_s", static_cast<double>(f.messages.total()) / f.wall_s},
