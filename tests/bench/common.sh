@@ -12,6 +12,8 @@ done
 # median of the numbers on stdin (one per line)
 median() { sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
 minmax() { sort -g | awk 'NR==1{min=$1} {max=$1} END {printf "%.2f-%.2f", min, max}'; }
+# A over B as "1.23x": ratio A B
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2fx", a/b}'; }
 # value of a top-level numeric key in a one-line or pretty JSON object: json_num KEY FILE
 json_num() { grep -o "\"$1\": *[0-9.eE+-]*" "$2" | head -1 | sed 's/.*: *//'; }
 

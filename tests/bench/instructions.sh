@@ -46,7 +46,7 @@ for v in "${SCALING_VARIANTS[@]}"; do
   [ -n "$base" ] || base="$ir $d1 $l2m"
   read -r base_ir base_d1 base_l2 <<< "$base"
   printf "%-10s %10s %9.1f %7s %11.2f %7s %11.3f %7s\n" "$name" "$messages" "$ir" \
-    "$(awk -v a="$ir" -v b="$base_ir" 'BEGIN {printf "%.2fx", a/b}')" "$d1" \
-    "$(awk -v a="$d1" -v b="$base_d1" 'BEGIN {printf "%.2fx", a/b}')" "$l2m" \
-    "$(awk -v a="$l2m" -v b="$base_l2" 'BEGIN {printf "%.2fx", a/b}')"
+    "$(ratio "$ir" "$base_ir")" "$d1" \
+    "$(ratio "$d1" "$base_d1")" "$l2m" \
+    "$(ratio "$l2m" "$base_l2")"
 done

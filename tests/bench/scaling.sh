@@ -47,7 +47,7 @@ for v in "${variants[@]}"; do
   [ -n "$base_op" ] || base_op=$op
   printf "%-10s %12s %14s %12s %12s %12.2f %12s %10.3f %10s %10.3f %10s %10.3f %10s\n" "$name" "$msgs" "$proto" \
     "$events" "$ops" "$wall" "$range" \
-    "$us" "$(awk -v a="$us" -v b="$base_us" 'BEGIN {printf "%.2fx", a/b}')" \
-    "$evt" "$(awk -v a="$evt" -v b="$base_evt" 'BEGIN {printf "%.2fx", a/b}')" \
-    "$op" "$(awk -v a="$op" -v b="$base_op" 'BEGIN {printf "%.2fx", a/b}')"
+    "$us" "$(ratio "$us" "$base_us")" \
+    "$evt" "$(ratio "$evt" "$base_evt")" \
+    "$op" "$(ratio "$op" "$base_op")"
 done
