@@ -7,6 +7,13 @@
 // injection idea). The driver owns the Storage, so it outlives protocol objects across
 // crashes; a restarted protocol rebuilds itself from it.
 //
+// The durable state is not kept as a second copy: it is the current view with the unsynced
+// writes undone. Each pending write keeps what it replaced (the entries a truncation removed,
+// the snapshot and hard state before it), and crash() undoes them newest first. A prefix a
+// snapshot replaced stays in place, out of the view, until that snapshot is synced. Why: a
+// second copy of the log was written on every sync, once per entry per replica, and was an
+// eighth of the reference run's cache misses (BENCHMARKS.md).
+//
 // Compaction (Raft §7): a snapshot may replace a committed log prefix. The log then holds the
 // entries first_index() .. last_index(), and index first_index() - 1 is the snapshot's last
 // index (its epoch is still known). A snapshot written by compact_through or install_snapshot
@@ -39,8 +46,10 @@ class Storage {
  public:
   // --- current view -----------------------------------------------------------------------
   LogIndex first_index() const { return LogIndex(snapshot_index().value + 1); }
-  LogIndex last_index() const { return LogIndex(snapshot_index().value + log_.size()); }
-  Epoch last_epoch() const { return log_.empty() ? snapshot_epoch() : log_.back().version.epoch; }
+  LogIndex last_index() const { return LogIndex(snapshot_index().value + live_count()); }
+  Epoch last_epoch() const {
+    return live_count() == 0 ? snapshot_epoch() : log_.back().version.epoch;
+  }
   // REQUIRES: first_index() <= index <= last_index()
   const LogEntry& entry(LogIndex index) const;
   // Epoch of the entry at `index`; Epoch(0) for index 0 (the empty prefix), the snapshot's
@@ -70,58 +79,52 @@ class Storage {
   // --- durability (driven by the simulated disk) ------------------------------------------
   void sync_through(std::uint64_t sequence);
   void crash();
-  LogIndex durable_last_index() const {
-    return LogIndex((durable_snapshot_ ? durable_snapshot_->last_index.value : 0) +
-                    durable_log_.size());
-  }
-  const std::shared_ptr<const Snapshot>& durable_snapshot() const { return durable_snapshot_; }
+  LogIndex durable_last_index() const { return durable_last_index_; }
 
  private:
-  // Entries appended to the current view. They are read from log_ when synced, which then
-  // still holds them: a truncation, compaction or install first copies the entries of every
-  // pending append into `copied` (copying each append's entries up front was 3% of a run).
+  // A pending write and what undoes it. Undone newest first, each finds the log exactly as
+  // its write left it: appended entries at the end, a truncation's cut at the end, a
+  // snapshot's kept suffix at the front.
   struct Append {
-    LogIndex first;
     std::uint64_t count = 0;
-    std::vector<LogEntry> copied;
   };
   struct Truncate {
-    LogIndex keep_through;
+    std::vector<LogEntry> removed;  // the entries after the cut
   };
   struct SetHardState {
-    HardState state;
+    HardState previous;
   };
-  struct Compact {
-    std::shared_ptr<const Snapshot> snapshot;
-  };
-  struct Install {
-    std::shared_ptr<const Snapshot> snapshot;
+  // A compaction or an install: the snapshot replaced `removed` entries at the front of the
+  // view (an install that did not hold the snapshot's last entry removed all of them). They
+  // stay in log_, just before the view, until no pending write can bring them back.
+  struct ReplacePrefix {
+    std::shared_ptr<const Snapshot> previous;
+    std::size_t removed = 0;
   };
   struct PendingWrite {
     std::uint64_t sequence;
-    std::variant<Append, Truncate, SetHardState, Compact, Install> write;
+    LogIndex last_index_after;  // of the current view, right after this write
+    std::variant<Append, Truncate, SetHardState, ReplacePrefix> undo;
   };
 
-  void apply_to_durable(const PendingWrite& pending);
-  // Before the current view's log loses or replaces entries (see Append).
-  void copy_pending_appends();
-  std::span<const LogEntry> still_held(const Append& append) const;  // not yet copied
-  // The log and snapshot pair that a write changes: the current view or the durable one.
-  struct LogState {
-    std::vector<LogEntry>& log;
-    std::shared_ptr<const Snapshot>& snapshot;
-  };
-  static void truncate(LogState state, LogIndex keep_through);
-  static void compact(LogState state, const std::shared_ptr<const Snapshot>& snapshot);
-  static void install(LogState state, const std::shared_ptr<const Snapshot>& snapshot);
+  void record(std::variant<Append, Truncate, SetHardState, ReplacePrefix> undo);
+  void undo(PendingWrite& pending);
+  // Drops the entries before the view once no pending snapshot can bring them back.
+  void forget_replaced_prefix();
+  std::size_t live_count() const { return log_.size() - replaced_; }
+  // Replaces the log prefix through snapshot->last_index (all of it if `whole_log`) by the
+  // snapshot, keeping what it removed for an undo.
+  void replace_prefix(std::shared_ptr<const Snapshot> snapshot, bool whole_log);
 
-  std::vector<LogEntry> log_;  // entries first_index() .. last_index()
+  // Entries first_index() .. last_index(), after `replaced_` entries that pending snapshots
+  // replaced.
+  std::vector<LogEntry> log_;
+  std::size_t replaced_ = 0;
+  std::size_t pending_replacements_ = 0;  // ReplacePrefix writes in pending_
   std::shared_ptr<const Snapshot> snapshot_;
   HardState hard_state_;
-  std::vector<LogEntry> durable_log_;
-  std::shared_ptr<const Snapshot> durable_snapshot_;
-  HardState durable_hard_state_;
   std::deque<PendingWrite> pending_;  // writes not yet synced, in sequence order
+  LogIndex durable_last_index_;
   std::uint64_t next_sequence_ = 1;
 };
 
