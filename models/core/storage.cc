@@ -86,7 +86,7 @@ void Storage::replace_prefix(std::shared_ptr<const Snapshot> snapshot, bool whol
   record(std::move(replaced));
 }
 
-void Storage::record(std::variant<Append, Truncate, SetHardState, ReplacePrefix> undo) {
+void Storage::record(Undo undo) {
   pending_.push_back(PendingWrite{
       .sequence = next_sequence_++, .last_index_after = last_index(), .undo = std::move(undo)});
 }

@@ -101,13 +101,14 @@ class Storage {
     std::shared_ptr<const Snapshot> previous;
     std::size_t removed = 0;
   };
+  using Undo = std::variant<Append, Truncate, SetHardState, ReplacePrefix>;
   struct PendingWrite {
     std::uint64_t sequence;
     LogIndex last_index_after;  // of the current view, right after this write
-    std::variant<Append, Truncate, SetHardState, ReplacePrefix> undo;
+    Undo undo;
   };
 
-  void record(std::variant<Append, Truncate, SetHardState, ReplacePrefix> undo);
+  void record(Undo undo);
   void undo(PendingWrite& pending);
   // Drops the entries before the view once no pending snapshot can bring them back.
   void forget_replaced_prefix();
